@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from leads.models import (
+    Activity,
+    ApiKey,
+    ApiToken,
+    Lead,
+    LeadEvent,
+    Notification,
+    Product,
+    RepProfile,
+    Source,
+    Team,
+)
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "manager", "time_zone", "is_default"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(RepProfile)
+class RepProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "team", "max_open_leads", "is_available", "out_of_office_until"]
+    list_filter = ["team", "is_available"]
+    filter_horizontal = ["products"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    extra = 0
+    fields = ["name", "lookup", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["lookup", "created_at", "last_used_at"]
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # keys are issued by the "Issue a new API key" action, shown once
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "team", "is_active"]
+    list_filter = ["kind", "is_active"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ApiKeyInline]
+    actions = ["issue_api_key"]
+
+    @admin.action(description="Issue a new API key (shown once)")
+    def issue_api_key(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        for source in queryset:
+            _, raw = ApiKey.issue(source=source, name=f"issued by {request.user}")
+            messages.warning(
+                request, f"New key for {source.name}: {raw} — copy it now, it is not shown again."
+            )
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["source", "name", "lookup", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["source", "lookup", "created_at", "last_used_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ApiKeyAdmin):
+    list_display = ["user", "lookup", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["user", "lookup", "created_at", "last_used_at"]
+
+
+class ActivityInline(admin.TabularInline):
+    model = Activity
+    extra = 0
+    fields = ["occurred_at", "rep", "kind", "outcome", "notes"]
+    readonly_fields = fields
+
+
+class LeadEventInline(admin.TabularInline):
+    model = LeadEvent
+    extra = 0
+    fields = ["at", "type", "actor", "data"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status", "owner", "team", "source", "received_at", "respond_by"]
+    list_filter = ["status", "temperature", "team", "source", "unrouted"]
+    search_fields = ["name", "email", "phone", "company", "external_id"]
+    date_hierarchy = "received_at"
+    list_select_related = ["owner", "team", "source"]
+    raw_id_fields = ["owner", "previous_lead"]
+    readonly_fields = [
+        "received_at",
+        "assigned_at",
+        "first_touch_at",
+        "first_contact_at",
+        "qualified_at",
+        "ordered_at",
+        "closed_at",
+        "escalation_level",
+        "next_escalation_at",
+    ]
+    inlines = [ActivityInline, LeadEventInline]
+
+
+@admin.register(LeadEvent)
+class LeadEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "type", "lead", "actor"]
+    list_filter = ["type"]
+    raw_id_fields = ["lead"]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # the audit trail is append-only
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "channel", "recipient", "subject", "state", "attempts"]
+    list_filter = ["state", "channel", "event_type"]
+    raw_id_fields = ["lead", "recipient"]
+    readonly_fields = ["last_error", "attempts", "sent_at"]

@@ -1,0 +1,133 @@
+"""The outbox: notifications are rows written with the change they announce, then delivered.
+
+`notify_user` is called inside the domain transaction. Delivery happens afterwards in
+`deliver_due_notifications`, run by a task enqueued on commit and by a periodic sweep, so a
+lost task or a broker outage delays a message but never loses it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+
+from leads.models import Lead, Notification
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+logger = logging.getLogger(__name__)
+
+DELIVERY_BATCH = 100  # rows claimed per transaction; one SMTP round trip each
+MAX_ATTEMPTS = 8
+# Exponential backoff between attempts: 30 s, 1 min, 2 min, ... capped at an hour.
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_CAP = timedelta(hours=1)
+
+
+def notify_user(
+    *,
+    user: AbstractBaseUser,
+    lead: Lead | None,
+    event_type: str,
+    subject: str,
+    body: str,
+    now: datetime,
+    dedupe_key: str,
+) -> None:
+    """Queue an in-app notification and, if the user has an address, an e-mail.
+
+    `dedupe_key` names the message ("lead:12:assigned:3"): queueing it twice writes nothing
+    the second time. Call inside the transaction of the change being announced.
+    """
+    _insert_once(
+        Notification(
+            channel=Notification.Channel.IN_APP,
+            recipient=user,
+            lead=lead,
+            event_type=event_type,
+            subject=subject,
+            body=body,
+            created_at=now,
+            # In-app rows are delivered by existing: the bell reads them.
+            state=Notification.State.SENT,
+            sent_at=now,
+            dedupe_key=f"{dedupe_key}:in_app",
+        )
+    )
+    if user.email:
+        _insert_once(
+            Notification(
+                channel=Notification.Channel.EMAIL,
+                recipient=user,
+                lead=lead,
+                event_type=event_type,
+                subject=subject,
+                body=body,
+                created_at=now,
+                next_attempt_at=now,
+                dedupe_key=f"{dedupe_key}:email",
+            )
+        )
+
+
+def _insert_once(notification: Notification) -> None:
+    try:
+        with (
+            transaction.atomic()
+        ):  # a savepoint, so a duplicate leaves the caller's transaction usable
+            notification.save()
+    except IntegrityError:
+        if not Notification.objects.filter(dedupe_key=notification.dedupe_key).exists():
+            raise
+
+
+def deliver_due_notifications(*, now: datetime, limit: int = DELIVERY_BATCH) -> int:
+    """Send pending e-mails whose attempt is due; return how many rows were claimed.
+
+    Rows are claimed with SKIP LOCKED, so two workers never send the same row. A failed send
+    is retried with exponential backoff and marked failed after MAX_ATTEMPTS.
+    """
+    with transaction.atomic():
+        due = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(
+                state=Notification.State.PENDING,
+                channel=Notification.Channel.EMAIL,
+                next_attempt_at__lte=now,
+            )
+            .select_related("recipient")
+            .order_by("next_attempt_at")[:limit]
+        )
+        for notification in due:
+            notification.attempts += 1
+            try:
+                send_mail(
+                    notification.subject,
+                    notification.body,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [notification.recipient.email],
+                )
+            except Exception as exc:  # any transport error: retry later, never lose the row
+                logger.warning("notification %s failed: %s", notification.pk, exc)
+                notification.last_error = str(exc)[:2000]
+                if notification.attempts >= MAX_ATTEMPTS:
+                    notification.state = Notification.State.FAILED
+                    notification.next_attempt_at = None
+                else:
+                    delay = timedelta(
+                        seconds=BACKOFF_BASE_SECONDS * 2 ** (notification.attempts - 1)
+                    )
+                    notification.next_attempt_at = now + min(delay, BACKOFF_CAP)
+            else:
+                notification.state = Notification.State.SENT
+                notification.sent_at = now
+                notification.next_attempt_at = None
+            notification.save(
+                update_fields=["attempts", "state", "sent_at", "next_attempt_at", "last_error"]
+            )
+    return len(due)

@@ -1,0 +1,41 @@
+"""Celery tasks: thin wrappers that read the clock once and call a domain function."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from leads.notifications import DELIVERY_BATCH, deliver_due_notifications
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> None:
+    """Send `task` to the broker once the current transaction commits.
+
+    The database is the source of truth and a periodic sweep picks up whatever a lost
+    message would have done, so a broker that is down is logged, never raised: a lead the
+    client posted must be accepted whether Redis answers or not.
+    """
+
+    def send() -> None:
+        try:
+            task.apply_async(args=args, kwargs=kwargs, retry=False)
+        except Exception:
+            logger.warning(
+                "broker unavailable: %s not enqueued; the sweep will catch up", task.name
+            )
+
+    transaction.on_commit(send)
+
+
+@shared_task
+def deliver_notifications() -> None:
+    now = timezone.now()
+    # Bounded batches: stop when a batch comes back short.
+    while deliver_due_notifications(now=now) == DELIVERY_BATCH:
+        pass

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from leads.models import Lead, Source
+from leads.roles import Role, has_role
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to the page it starts its day on."""
+    user = request.user
+    if has_role(user, Role.MANAGER):
+        return redirect("metrics:board")
+    if has_role(user, Role.REP):
+        return redirect("leads:queue")
+    if has_role(user, Role.MARKETING):
+        return redirect("leads:sources")
+    if has_role(user, Role.ADMIN):
+        return redirect("admin:index")
+    return render(request, "leads/no_role.html", status=403)
+
+
+@login_required
+@permission_required("leads.view_lead", raise_exception=True)
+def queue(request: HttpRequest) -> HttpResponse:
+    leads = (
+        Lead.objects.visible_to(request.user)
+        .open()
+        .filter(owner=request.user)
+        .select_related("source", "product")
+        .order_by("respond_by")
+    )
+    return render(request, "leads/queue.html", {"leads": leads, "now": timezone.now()})
+
+
+@login_required
+@permission_required("leads.view_source_stats", raise_exception=True)
+def sources(request: HttpRequest) -> HttpResponse:
+    return render(request, "leads/sources.html", {"sources": Source.objects.all()})
