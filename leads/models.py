@@ -53,6 +53,8 @@ class Team(models.Model):
         default=default_follow_up_cadence,
         help_text="Days after first contact at which follow-ups are suggested.",
     )
+    # Round robin counter: bumped under the team's row lock by leads.assignment.
+    assignments_made = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -92,8 +94,9 @@ class RepProfile(models.Model):
     )
     is_available = models.BooleanField(default=True)
     out_of_office_until = models.DateTimeField(null=True, blank=True)
-    # Round robin pointer: the rep assigned longest ago goes next.
-    last_assigned_at = models.DateTimeField(null=True, blank=True)
+    # Round robin: the team's assignments_made when this rep last got a lead; the lowest
+    # goes next. A counter, not a timestamp, so leads arriving in the same instant still rotate.
+    last_assigned_turn = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["user__username"]

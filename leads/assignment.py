@@ -1,0 +1,145 @@
+"""Who owns a lead: choosing a rep at intake, and handing a lead to someone else.
+
+Within a team, a lead goes to a rep who is active, available (not out of office) and under
+their cap of open leads; reps who know the lead's product come first ("the deepest product
+knowledge closest to the customer"), then round robin. Nobody available: the team's manager
+takes it and the lead is flagged unrouted, which is an alert in itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from leads.models import Lead, LeadEvent, Product, RepProfile, Team
+from leads.notifications import notify_user
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+class NoOwnerAvailable(Exception):
+    """The team has no available rep and no manager, and there is no admin to fall back on."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    owner: AbstractBaseUser
+    reason: str
+    unrouted: bool = False
+
+
+def choose_owner(
+    *,
+    team: Team,
+    product: Product | None,
+    now: datetime,
+    exclude: Collection[int] = (),
+) -> Choice:
+    """Choose the owner of a new lead of `team`, skipping the user ids in `exclude`.
+
+    Must run inside a transaction: it locks the team row, so concurrent choices for one team
+    queue up and each sees the round robin turn and open-lead counts the previous one left
+    (lock, then re-check). The chosen rep's turn is recorded before returning.
+    """
+    locked = Team.objects.select_for_update().get(pk=team.pk)
+    open_leads = (
+        Lead.objects.open()
+        .filter(owner=OuterRef("user_id"))
+        .order_by()
+        .values("owner")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    candidates = (
+        RepProfile.objects.filter(team=locked, is_available=True, user__is_active=True)
+        .filter(Q(out_of_office_until=None) | Q(out_of_office_until__lte=now))
+        .exclude(user_id__in=exclude)
+        .annotate(open_leads=Coalesce(Subquery(open_leads), 0))
+        .filter(open_leads__lt=F("max_open_leads"))
+    )
+    available = candidates.count()
+    pool, why = candidates, f"round robin among {available} available reps"
+    if product is not None:
+        experts = candidates.filter(
+            Exists(
+                RepProfile.products.through.objects.filter(
+                    repprofile_id=OuterRef("pk"), product_id=product.pk
+                )
+            )
+        )
+        expert_count = experts.count()
+        if expert_count:
+            pool, why = (
+                experts,
+                f"round robin among {expert_count} available reps who know {product}",
+            )
+        elif available:
+            why += f" (none who knows {product} is available)"
+    rep = pool.select_related("user").order_by("last_assigned_turn", "pk").first()
+
+    if rep is None:
+        return Choice(owner=_fallback_owner(locked), reason="no rep available", unrouted=True)
+
+    locked.assignments_made += 1
+    locked.save(update_fields=["assignments_made"])
+    RepProfile.objects.filter(pk=rep.pk).update(last_assigned_turn=locked.assignments_made)
+    return Choice(owner=rep.user, reason=why)
+
+
+def _fallback_owner(team: Team) -> AbstractBaseUser:
+    if team.manager_id and team.manager.is_active:
+        return team.manager
+    admin = (
+        get_user_model().objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+    )
+    if admin is None:
+        raise NoOwnerAvailable(f"team {team} has no available rep and no manager")
+    return admin
+
+
+def reassign_lead(
+    *,
+    lead: Lead,
+    to: AbstractBaseUser,
+    by: AbstractBaseUser | None,
+    reason: str,
+    now: datetime,
+    unrouted: bool = False,
+) -> LeadEvent:
+    """Hand `lead` to `to`, record why, and tell both the old and the new owner.
+
+    Call inside a transaction, with `lead` locked (select_for_update) by the caller.
+    """
+    previous = lead.owner
+    lead.owner = to
+    lead.assigned_at = now
+    lead.unrouted = unrouted
+    lead.save(update_fields=["owner", "assigned_at", "unrouted"])
+    event = lead.record_event(
+        LeadEvent.Type.REASSIGNED,
+        at=now,
+        actor=by,
+        from_owner=previous.get_username(),
+        to_owner=to.get_username(),
+        reason=reason,
+    )
+    subject = f"Lead reassigned: {lead.name}"
+    body = f"{lead} moved from {previous.get_username()} to {to.get_username()}: {reason}"
+    for user in {previous, to}:
+        notify_user(
+            user=user,
+            lead=lead,
+            event_type=LeadEvent.Type.REASSIGNED,
+            subject=subject,
+            body=body,
+            now=now,
+            dedupe_key=f"event:{event.pk}:user:{user.pk}",
+        )
+    return event
