@@ -6,6 +6,8 @@ from django.test import Client
 from leads.models import Team
 from tests.factories import TeamFactory, UserFactory, make_manager, make_rep
 
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture
 def team(db: None) -> Team:

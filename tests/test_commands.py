@@ -130,7 +130,8 @@ def test_seed_demo_refuses_production_mode(tmp_path) -> None:
 
 
 def production_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    unsafe = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in unsafe}
     env.update(
         DEBUG="False",
         SECRET_KEY="test-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ",
