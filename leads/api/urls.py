@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
     path("schema", SpectacularAPIView.as_view(permission_classes=[]), name="api-schema"),
     path(
         "docs",
-        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[]),
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[]),
         name="api-docs",
     ),
 ]
