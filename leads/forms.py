@@ -24,3 +24,17 @@ class ReassignForm(forms.Form):
         self.fields["owner"].error_messages["invalid_choice"] = (
             "Choose another active rep of this lead's team."
         )
+
+
+class ProspectLookupForm(forms.Form):
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    confirm = forms.BooleanField(
+        required=False, label="I understand that erasing cannot be undone."
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not (data.get("email") or data.get("phone", "").strip()):
+            raise forms.ValidationError("Give the prospect's e-mail address or phone number.")
+        return data

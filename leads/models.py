@@ -352,6 +352,9 @@ class Lead(models.Model):
 
     next_follow_up_at = models.DateTimeField(null=True, blank=True)
     follow_up_note = models.CharField(max_length=500, blank=True)
+    # Set when the prospect's personal data was erased (leads.privacy); the lead stays, with
+    # its timestamps, so metrics keep counting it.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     objects = LeadQuerySet.as_manager()
 
@@ -362,6 +365,7 @@ class Lead(models.Model):
             ("reassign_lead", "Can reassign a lead to another rep"),
             ("import_leads", "Can import leads from CSV"),
             ("view_source_stats", "Can see intake and follow-up figures per source"),
+            ("manage_personal_data", "Can export and erase a prospect's personal data"),
         ]
         indexes = [
             # The rep's queue: open leads of one owner, most urgent first.
@@ -399,7 +403,8 @@ class Lead(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(email="") | ~Q(phone=""), name="lead_has_email_or_phone"
+                condition=~Q(email="") | ~Q(phone="") | Q(erased_at__isnull=False),
+                name="lead_has_email_or_phone",
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -535,6 +540,7 @@ class LeadEvent(models.Model):
         STATUS_CHANGED = "lead.status_changed", "Status changed"
         FOLLOW_UP_PLANNED = "lead.follow_up_planned", "Follow-up planned"
         REPEAT_INQUIRY = "lead.repeat_inquiry", "Repeat inquiry"
+        EXPORTED = "lead.exported", "Personal data exported"
         ERASED = "lead.erased", "Personal data erased"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")

@@ -39,6 +39,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "leads.reassign_lead",
         "leads.import_leads",
         "leads.view_source_stats",
+        "leads.manage_personal_data",
         "leads.change_repprofile",
         "leads.view_repprofile",
         "metrics.view_metrics",

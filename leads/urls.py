@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from leads import views
+from leads import views, views_privacy
 
 app_name = "leads"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("leads/<int:pk>/", views.lead_detail, name="detail"),
     path("leads/<int:pk>/reassign/", views.reassign, name="reassign"),
     path("sources/", views.sources, name="sources"),
+    path("privacy/", views_privacy.privacy, name="privacy"),
+    path("privacy/export/", views_privacy.privacy_export, name="privacy-export"),
+    path("privacy/erase/", views_privacy.privacy_erase, name="privacy-erase"),
 ]
