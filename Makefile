@@ -28,7 +28,13 @@ run: migrate
 	@echo "LeadResponse: http://127.0.0.1:$${PORT:-8000}/  (Ctrl-C stops web, worker and beat)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
-test: $(VENV)/.installed-dev
+# axe-core (accessibility checks in browser tests) comes from the npm registry.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: browser accessibility checks will be skipped"; fi
+
+test: $(VENV)/.installed-dev node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
@@ -40,4 +46,4 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) var staticfiles node_modules .pytest_cache .ruff_cache

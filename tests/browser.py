@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 # Without the background-networking flags chromium keeps dialling Google's hosts, which this
 # machine's closed network refuses, many at a time.
@@ -56,8 +57,18 @@ def browser_page(browser, live_server) -> Iterator[object]:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Every page a browser test visits must satisfy the Content Security Policy: the browser
+    # reports each refused script, style or frame on the console.
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert refused == [], "pages broke the Content Security Policy:\n" + "\n".join(refused)
 
 
 def log_in(page, username: str, password: str = "correct-horse-battery") -> None:
@@ -71,3 +82,21 @@ def log_in(page, username: str, password: str = "correct-horse-battery") -> None
 def save_screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def assert_accessible(page) -> None:
+    """Run axe-core on the page; fail on any serious or critical violation."""
+    if not AXE.exists():
+        message = "axe-core is not installed (npm ci)"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    # Evaluated through the DevTools protocol: a script tag would (rightly) be refused by
+    # the page's Content Security Policy.
+    page.evaluate(AXE.read_text())
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .filter(v => v.impact === "serious" || v.impact === "critical")
+            .map(v => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map(n => n.target)})`)"""
+    )
+    assert violations == [], "\n".join(violations)
