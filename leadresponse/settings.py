@@ -293,4 +293,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes logs every login at INFO; lockouts, which matter, come at WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
