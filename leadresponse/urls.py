@@ -16,3 +16,6 @@ urlpatterns = [
     path("", include("leads.urls")),
     path("", include("metrics.urls")),
 ]
+
+handler404 = "leads.api.exceptions.not_found"
+handler500 = "leads.api.exceptions.server_error"
