@@ -100,7 +100,7 @@ def claim_due_notifications(*, now: datetime, limit: int = DELIVERY_BATCH) -> li
     with transaction.atomic():
         # Served by the partial index notification_due.
         due = list(
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(state=Notification.State.PENDING, next_attempt_at__lte=now)
             .exclude(channel=Notification.Channel.IN_APP)
             .select_related("recipient")
