@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 
 from leads.assignment import choose_owner, fallback_owner, reassign_lead
 from leads.durations import parse_duration
@@ -98,16 +99,20 @@ def _period_bounds(lead: Lead, period: int, ladder: Ladder) -> tuple[datetime, d
     return handed_over, handed_over + ladder.reassign_target
 
 
-def _claim_due_lead(now: datetime) -> Lead | None:
-    # Served by the partial index lead_escalation_due; SKIP LOCKED lets concurrent sweeps
-    # (two workers, two beats, a redelivered task) each take a different row.
+def claim_query(now: datetime) -> QuerySet[Lead]:
+    """The next due lead, locked. Served by the partial index lead_escalation_due (a test
+    checks the plan); SKIP LOCKED lets concurrent sweeps (two workers, two beats, a
+    redelivered task) each take a different row instead of waiting or repeating one."""
     return (
         Lead.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("team", "owner")
         .filter(next_escalation_at__isnull=False, next_escalation_at__lte=now)
-        .order_by("next_escalation_at")
-        .first()
+        .order_by("next_escalation_at")[:1]
     )
+
+
+def _claim_due_lead(now: datetime) -> Lead | None:
+    return next(iter(claim_query(now)), None)
 
 
 def escalate_due_leads(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
