@@ -210,6 +210,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # --- The product ------------------------------------------------------------------------
 # Durations accept s, m, h (e.g. "60m"); parsed by leads.durations.parse_duration.
 LEADS_RESPONSE_TARGET = env.str("LEADS_RESPONSE_TARGET", default="60m")
+# Intake limits (leads.api.intake, leads.views_intake): requests per key or token, and
+# hosted-form posts per client address; DRF's "<n>/<s|min|hour|day>" syntax.
+LEADS_API_RATE_LIMIT = env.str("LEADS_API_RATE_LIMIT", default="600/min")
+LEADS_FORM_RATE_LIMIT = env.str("LEADS_FORM_RATE_LIMIT", default="20/hour")
+LEADS_FORM_MIN_FILL_SECONDS = env.int("LEADS_FORM_MIN_FILL_SECONDS", default=3)
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -39,3 +39,10 @@ def deliver_notifications() -> None:
     # Bounded batches: stop when a batch comes back short.
     while deliver_due_notifications(now=now) == DELIVERY_BATCH:
         pass
+
+
+@shared_task
+def import_csv(job_id: int) -> None:
+    from leads.intake import run_import_job  # intake enqueues tasks: import it lazily
+
+    run_import_job(job_id=job_id, now=timezone.now())

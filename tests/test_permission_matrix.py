@@ -79,6 +79,9 @@ RULES: dict[str, Rule] = {
     "logout": Rule(PUBLIC | {k: 302 for k in ROLES} | {"anonymous": LOGIN}, method="post"),
     "api-schema": Rule(PUBLIC, api=True),
     "api-docs": Rule(PUBLIC, api=True),
+    # Intake: the API reads with a personal token (posting needs a source key).
+    "api-leads": Rule(page(anonymous=401), api=True),
+    "api-lead-detail": Rule(OWN_LEAD | {"anonymous": 401}, api=True),
 }
 
 # Django's admin site guards itself (staff only); checked here by its index alone.

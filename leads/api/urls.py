@@ -11,3 +11,10 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+
+from leads.api.intake import LeadDetailView, LeadListCreateView  # noqa: E402
+
+urlpatterns += [
+    path("leads", LeadListCreateView.as_view(), name="api-leads"),
+    path("leads/<int:pk>", LeadDetailView.as_view(), name="api-lead-detail"),
+]
