@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from leads.assignment import reassign_lead
 from leads.forms import ReassignForm
-from leads.models import Lead, Source
+from leads.models import Lead
 from leads.roles import Role, has_role
 
 
@@ -42,12 +42,6 @@ def queue(request: HttpRequest) -> HttpResponse:
         .order_by("respond_by")
     )
     return render(request, "leads/queue.html", {"leads": leads, "now": timezone.now()})
-
-
-@login_required
-@permission_required("leads.view_source_stats", raise_exception=True)
-def sources(request: HttpRequest) -> HttpResponse:
-    return render(request, "leads/sources.html", {"sources": Source.objects.all()})
 
 
 @login_required

@@ -82,6 +82,12 @@ RULES: dict[str, Rule] = {
     # Intake: the API reads with a personal token (posting needs a source key).
     "api-leads": Rule(page(anonymous=401), api=True),
     "api-lead-detail": Rule(OWN_LEAD | {"anonymous": 401}, api=True),
+    # The hosted form is public; the matrix asks for a slug no form source has.
+    "leads:form": Rule({role: 404 for role in ROLES}),
+    "leads:form-thanks": Rule({role: 404 for role in ROLES}),
+    "leads:import": Rule(MANAGERS_ONLY),
+    # An import job is seen by its uploader (and admins): no job has the matrix's id.
+    "leads:import-job": Rule(MANAGERS_ONLY | {"manager_a": 404, "manager_b": 404, "admin": 404}),
 }
 
 # Django's admin site guards itself (staff only); checked here by its index alone.
