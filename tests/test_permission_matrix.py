@@ -61,6 +61,35 @@ RULES: dict[str, Rule] = {
         method="post",
         data={"reason": "matrix"},
     ),
+    # Workspace: the lead's own actions redirect back to its page (a refused transition is a
+    # message, not an error); everyone else gets 404, marketing 403.
+    "leads:log-activity": Rule(
+        OWN_LEAD | {"rep_a": 302, "manager_a": 302, "admin": 302},
+        method="post",
+        data={"kind": "note", "notes": "matrix"},
+    ),
+    "leads:change-status": Rule(
+        OWN_LEAD | {"rep_a": 302, "manager_a": 302, "admin": 302},
+        method="post",
+        data={"status": "qualified"},
+    ),
+    "leads:plan-follow-up": Rule(
+        OWN_LEAD | {"rep_a": 302, "manager_a": 302, "admin": 302},
+        method="post",
+        data={"at": "2099-01-01T10:00", "note": "matrix"},
+    ),
+    "leads:team-queue": Rule(MANAGERS_ONLY),
+    "leads:out-of-office": Rule(
+        MANAGERS_ONLY | {"manager_a": 302, "manager_b": 302, "admin": 302}, method="post"
+    ),
+    "leads:hand-over": Rule(
+        MANAGERS_ONLY | {"manager_a": 302, "manager_b": 302, "admin": 302}, method="post"
+    ),
+    "leads:answers": Rule(page()),
+    # No answer has the lead's id: managers (who may delete) get 404.
+    "leads:delete-answer": Rule(
+        MANAGERS_ONLY | {"manager_a": 404, "manager_b": 404, "admin": 404}, method="post"
+    ),
     "leads:sources": Rule(page(marketing=200, rep=403, rep_a=403, rep_a2=403, rep_b=403)),
     "leads:privacy": Rule(MANAGERS_ONLY),
     "leads:privacy-export": Rule(
