@@ -26,13 +26,13 @@ class DateTimeLocalInput(forms.DateTimeInput):
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(choices=Activity.Kind.choices, initial=Activity.Kind.CALL)
     outcome = forms.ChoiceField(
-        choices=[("", "— (note)"), *Activity.Outcome.choices], required=False
+        choices=[("", "— none (for a note)"), *Activity.Outcome.choices], required=False
     )
     occurred_at = forms.DateTimeField(
         label="When",
         required=False,
         widget=DateTimeLocalInput(),
-        help_text="Now if left empty; earlier today for a call made away from the desk.",
+        help_text="Leave empty for now; or earlier today, for a call made away from the desk.",
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 

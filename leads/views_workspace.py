@@ -160,13 +160,13 @@ def _timeline(lead: Lead) -> list[dict[str, Any]]:
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _visible_lead(request, pk)
     now = timezone.now()
-    local_now = timezone.localtime(now).replace(second=0, microsecond=0)
     answers = Answer.objects.filter(Q(product=None) | Q(product_id=lead.product_id))
     context = {
         "lead": lead,
         "now": now,
         "timeline": _timeline(lead),
-        "activity_form": ActivityForm(initial={"occurred_at": local_now}),
+        # Empty means "now" at submission: a time filled in at render would go stale.
+        "activity_form": ActivityForm(),
         "status_form": StatusForm(),
         "follow_up_form": FollowUpForm(
             initial={"at": lead.next_follow_up_at, "note": lead.follow_up_note}
