@@ -108,6 +108,27 @@ RULES: dict[str, Rule] = {
     "logout": Rule(PUBLIC | {k: 302 for k in ROLES} | {"anonymous": LOGIN}, method="post"),
     "api-schema": Rule(PUBLIC, api=True),
     "api-docs": Rule(PUBLIC, api=True),
+    # Workspace API with a personal token: no token 401, a lead out of sight 404.
+    "api-lead-activities": Rule(
+        OWN_LEAD | {"anonymous": 401, "rep_a": 201, "manager_a": 201, "admin": 201},
+        method="post",
+        data={"kind": "note", "notes": "matrix"},
+        api=True,
+    ),
+    "api-lead-status": Rule(  # a new lead cannot be qualified: 409 where the lead is reachable
+        OWN_LEAD | {"anonymous": 401, "rep_a": 409, "manager_a": 409, "admin": 409},
+        method="post",
+        data={"status": "qualified"},
+        api=True,
+    ),
+    "api-lead-assign": Rule(  # an unknown owner: 400 where the lead is reachable
+        OWN_LEAD
+        | {"anonymous": 401, "rep_a": 403, "rep_a2": 403, "rep_b": 403, "manager_a": 400}
+        | {"admin": 400},
+        method="post",
+        data={"owner": "nobody"},
+        api=True,
+    ),
 }
 
 # Django's admin site guards itself (staff only); checked here by its index alone.
@@ -173,6 +194,8 @@ def request_as(role: str, rule: Rule, url: str, world: dict, data: dict):
             headers["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
         else:
             client.force_login(user)
+    if rule.api and rule.method == "post":
+        return client.post(url, data, content_type="application/json", **headers)
     return getattr(client, rule.method)(url, data, **headers)
 
 
