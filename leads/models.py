@@ -738,3 +738,31 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total_rows else int(100 * self.processed_rows / self.total_rows)
+# --- workspace ---
+class Answer(models.Model):
+    """A short answer to a common question about a product (price range, specs, a link).
+
+    Kept by managers, shown on the lead page for the lead's product with a one-click copy so
+    the first response is complete as well as fast. No product: shown for every lead.
+    """
+
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.CharField(max_length=200)
+    body = models.TextField()
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["product__name", "question"]
+        indexes = [models.Index(fields=["product", "question"], name="answer_product")]
+
+    def __str__(self) -> str:
+        return f"{self.product or 'All products'}: {self.question}"

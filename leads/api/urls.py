@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from leads.api import workspace
+
 urlpatterns = [
     path("schema", SpectacularAPIView.as_view(permission_classes=[]), name="api-schema"),
     path(
@@ -10,6 +12,13 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[]),
         name="api-docs",
     ),
+    path(
+        "leads/<int:pk>/activities",
+        workspace.LeadActivitiesView.as_view(),
+        name="api-lead-activities",
+    ),
+    path("leads/<int:pk>/status", workspace.LeadStatusView.as_view(), name="api-lead-status"),
+    path("leads/<int:pk>/assign", workspace.LeadAssignView.as_view(), name="api-lead-assign"),
 ]
 
 from leads.api.intake import LeadDetailView, LeadListCreateView  # noqa: E402
