@@ -115,7 +115,7 @@ def choose_owner(
     rep = pool.select_related("user").order_by("last_assigned_turn", "pk").first()
 
     if rep is None:
-        return Choice(owner=_fallback_owner(locked), reason="no rep available", unrouted=True)
+        return Choice(owner=fallback_owner(locked), reason="no rep available", unrouted=True)
 
     locked.assignments_made += 1
     locked.save(update_fields=["assignments_made"])
@@ -123,7 +123,7 @@ def choose_owner(
     return Choice(owner=rep.user, reason=why)
 
 
-def _fallback_owner(team: Team) -> AbstractBaseUser:
+def fallback_owner(team: Team) -> AbstractBaseUser:
     if team.manager_id and team.manager.is_active:
         return team.manager
     admin = (
