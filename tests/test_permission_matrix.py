@@ -75,6 +75,10 @@ RULES: dict[str, Rule] = {
     ),
     "metrics:board": Rule(MANAGERS_ONLY),
     "metrics:dashboard": Rule(MANAGERS_ONLY),
+    "metrics:monthly": Rule(MANAGERS_ONLY),
+    # A rep's own metrics: anyone who works leads (managers take leads too).
+    "metrics:me": Rule(page()),
+    "metrics:export": Rule(MANAGERS_ONLY),
     "login": Rule(PUBLIC | {k: 302 for k in ROLES if k != "anonymous"}),
     "logout": Rule(PUBLIC | {k: 302 for k in ROLES} | {"anonymous": LOGIN}, method="post"),
     "api-schema": Rule(PUBLIC, api=True),
@@ -129,8 +133,12 @@ def world(db) -> dict:
     return {"users": users, "lead": lead}
 
 
+# URL arguments that are not the lead's id.
+URL_KWARGS: dict[str, dict[str, str]] = {"metrics:export": {"table": "weekly"}}
+
+
 def url_for(name: str, pattern: URLPattern, lead: Lead) -> str:
-    kwargs = {key: lead.pk for key in pattern.pattern.converters}
+    kwargs = {key: lead.pk for key in pattern.pattern.converters} | URL_KWARGS.get(name, {})
     return reverse(name, kwargs=kwargs)
 
 
