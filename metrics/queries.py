@@ -213,7 +213,7 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
 # --- cohorts -----------------------------------------------------------------------------
 
 
-def _cohort_aggregates(*, percentiles: bool) -> dict[str, Aggregate]:
+def _cohort_aggregates(*, percentiles: bool, bands: bool = True) -> dict[str, Aggregate]:
     aggs: dict[str, Aggregate] = {
         "leads": Count("id"),
         "contacted": Count("id", filter=Q(first_contact_at__isnull=False)),
@@ -222,7 +222,7 @@ def _cohort_aggregates(*, percentiles: bool) -> dict[str, Aggregate]:
         "qualified": Count("id", filter=Q(qualified_at__isnull=False)),
         "ordered": Count("id", filter=Q(ordered_at__isnull=False)),
     }
-    for key, q in _band_filters().items():
+    for key, q in (_band_filters() if bands else {}).items():
         aggs[f"b_{key}"] = Count("id", filter=q)
         aggs[f"bq_{key}"] = Count("id", filter=q & Q(qualified_at__isnull=False))
         aggs[f"bo_{key}"] = Count("id", filter=q & Q(ordered_at__isnull=False))
@@ -244,7 +244,9 @@ def _row_to_metrics(row: dict[str, Any], *, period_start: date | None, group: An
         response_seconds_median=row.get("median"),
         response_seconds_p90=row.get("p90"),
         bands=tuple(
-            BandCount(b, row[f"b_{b.key}"], row[f"bq_{b.key}"], row[f"bo_{b.key}"])
+            BandCount(
+                b, row.get(f"b_{b.key}", 0), row.get(f"bq_{b.key}", 0), row.get(f"bo_{b.key}", 0)
+            )
             for b in ALL_BANDS
         ),
     )
@@ -258,13 +260,15 @@ def cohort_metrics(
     tz: ZoneInfo,
     period: str | None = "week",
     group_by: str | None = None,
+    bands: bool = True,
 ) -> list[CohortMetrics]:
     """The four metrics for leads received from `first_day` to `last_day` in `tz`.
 
     With `period` ("week" or "month") the range is widened to whole periods and one cohort
     per period is returned, empty periods included when not split; with `period=None` one
     cohort for the whole range. `group_by` (a key of GROUPINGS) splits each cohort; only
-    non-empty groups are returned then.
+    non-empty groups are returned then. `bands=False` leaves the response-time bands out
+    (reported as zero), for callers that do not show them (the API).
     """
     if period is not None:
         starts = periods_between(first_day, last_day, period)
@@ -286,7 +290,7 @@ def cohort_metrics(
         keys.append(GROUPINGS[group_by])
 
     in_db = _uses_percentile_aggregate(leads)
-    aggregates = _cohort_aggregates(percentiles=in_db)
+    aggregates = _cohort_aggregates(percentiles=in_db, bands=bands)
     if keys:
         rows = list(cohort.order_by().values(*keys).annotate(**aggregates))
     else:
@@ -331,10 +335,17 @@ def weekly_metrics(
     end: date,
     tz: ZoneInfo,
     group_by: str | None = None,
+    bands: bool = True,
 ) -> list[CohortMetrics]:
     """One cohort per ISO week (Monday 00:00 in `tz`) from the week of `start` to that of `end`."""
     return cohort_metrics(
-        leads=leads, first_day=start, last_day=end, tz=tz, period="week", group_by=group_by
+        leads=leads,
+        first_day=start,
+        last_day=end,
+        tz=tz,
+        period="week",
+        group_by=group_by,
+        bands=bands,
     )
 
 

@@ -83,6 +83,13 @@ RULES: dict[str, Rule] = {
     "logout": Rule(PUBLIC | {k: 302 for k in ROLES} | {"anonymous": LOGIN}, method="post"),
     "api-schema": Rule(PUBLIC, api=True),
     "api-docs": Rule(PUBLIC, api=True),
+    # Metrics API: managers' and admins' tokens; 401 without a token.
+    "api-metrics-weekly": Rule(
+        MANAGERS_ONLY | {"anonymous": 401},
+        data={"start": "2026-01-05", "end": "2026-01-11"},
+        api=True,
+    ),
+    "api-metrics-daily": Rule(MANAGERS_ONLY | {"anonymous": 401}, api=True),
 }
 
 # Django's admin site guards itself (staff only); checked here by its index alone.
