@@ -104,6 +104,10 @@ RULES: dict[str, Rule] = {
     ),
     "metrics:board": Rule(MANAGERS_ONLY),
     "metrics:dashboard": Rule(MANAGERS_ONLY),
+    "metrics:monthly": Rule(MANAGERS_ONLY),
+    # A rep's own metrics: anyone who works leads (managers take leads too).
+    "metrics:me": Rule(page()),
+    "metrics:export": Rule(MANAGERS_ONLY),
     "login": Rule(PUBLIC | {k: 302 for k in ROLES if k != "anonymous"}),
     "logout": Rule(PUBLIC | {k: 302 for k in ROLES} | {"anonymous": LOGIN}, method="post"),
     "api-schema": Rule(PUBLIC, api=True),
@@ -138,6 +142,13 @@ RULES: dict[str, Rule] = {
         data={"owner": "nobody"},
         api=True,
     ),
+    # Metrics API: managers' and admins' tokens; 401 without a token.
+    "api-metrics-weekly": Rule(
+        MANAGERS_ONLY | {"anonymous": 401},
+        data={"start": "2026-01-05", "end": "2026-01-11"},
+        api=True,
+    ),
+    "api-metrics-daily": Rule(MANAGERS_ONLY | {"anonymous": 401}, api=True),
 }
 
 # Django's admin site guards itself (staff only); checked here by its index alone.
@@ -188,8 +199,12 @@ def world(db) -> dict:
     return {"users": users, "lead": lead}
 
 
+# URL arguments that are not the lead's id.
+URL_KWARGS: dict[str, dict[str, str]] = {"metrics:export": {"table": "weekly"}}
+
+
 def url_for(name: str, pattern: URLPattern, lead: Lead) -> str:
-    kwargs = {key: lead.pk for key in pattern.pattern.converters}
+    kwargs = {key: lead.pk for key in pattern.pattern.converters} | URL_KWARGS.get(name, {})
     return reverse(name, kwargs=kwargs)
 
 
