@@ -747,6 +747,8 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total_rows else int(100 * self.processed_rows / self.total_rows)
+
+
 # --- workspace ---
 class Answer(models.Model):
     """A short answer to a common question about a product (price range, specs, a link).
@@ -775,8 +777,6 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product or 'All products'}: {self.question}"
-
-
 
 
 # --- escalation ---
