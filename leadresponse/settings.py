@@ -221,6 +221,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # --- The product ------------------------------------------------------------------------
 # Durations accept s, m, h (e.g. "60m"); parsed by leads.durations.parse_duration.
 LEADS_RESPONSE_TARGET = env.str("LEADS_RESPONSE_TARGET", default="60m")
+# Intake limits (leads.api.intake, leads.views_intake): requests per key or token, and
+# hosted-form posts per client address; DRF's "<n>/<s|min|hour|day>" syntax.
+LEADS_API_RATE_LIMIT = env.str("LEADS_API_RATE_LIMIT", default="600/min")
+LEADS_FORM_RATE_LIMIT = env.str("LEADS_FORM_RATE_LIMIT", default="20/hour")
+LEADS_FORM_MIN_FILL_SECONDS = env.int("LEADS_FORM_MIN_FILL_SECONDS", default=3)
 # The escalation ladder (leads.escalation): reminder before respond-by, reassignment after
 # it, the fresh clock a new owner gets, and how many reassignments go to reps before the
 # team's manager takes the lead.
@@ -253,6 +258,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema name per choice set that several serializers share.
+    "ENUM_NAME_OVERRIDES": {"CloseReasonEnum": "leads.models.Lead.CloseReason"},
 }
 
 # --- Production hardening ---------------------------------------------------------------

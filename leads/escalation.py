@@ -13,6 +13,7 @@ overdue, reassign).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from leads.assignment import choose_owner, fallback_owner, reassign_lead
 from leads.durations import parse_duration
@@ -103,9 +105,10 @@ def claim_query(now: datetime) -> QuerySet[Lead]:
     """The next due lead, locked. Served by the partial index lead_escalation_due (a test
     checks the plan); SKIP LOCKED lets concurrent sweeps (two workers, two beats, a
     redelivered task) each take a different row instead of waiting or repeating one."""
+    # No joins: the team and owner are read by primary key when the step needs them, which
+    # keeps the claim's planning and locking to the one row.
     return (
-        Lead.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("team", "owner")
+        Lead.objects.select_for_update(skip_locked=True)
         .filter(next_escalation_at__isnull=False, next_escalation_at__lte=now)
         .order_by("next_escalation_at")[:1]
     )
@@ -115,11 +118,15 @@ def _claim_due_lead(now: datetime) -> Lead | None:
     return next(iter(claim_query(now)), None)
 
 
-def escalate_due_leads(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
+def escalate_due_leads(
+    *, now: datetime, limit: int = SWEEP_BATCH, clock: Callable[[], datetime] = timezone.now
+) -> int:
     """Run the ladder steps due at `now`, at most `limit` leads; return how many ran.
 
     Each lead is its own transaction: a crash loses at most the step in progress, which
-    rolls back and is claimed again by the next sweep.
+    rolls back and is claimed again by the next sweep. `now` is the cut-off; each step is
+    stamped with `clock()` when it runs, so a long sweep records honest times (and
+    lateness) instead of the time it started.
     """
     ladder = Ladder.from_settings()
     done = 0
@@ -128,7 +135,7 @@ def escalate_due_leads(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
             lead = _claim_due_lead(now)
             if lead is None:
                 break
-            run_due_step(lead, now=now, ladder=ladder)
+            run_due_step(lead, now=max(now, clock()), ladder=ladder)
         done += 1
     return done
 

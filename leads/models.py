@@ -301,6 +301,16 @@ class Lead(models.Model):
         Status.DISQUALIFIED,
         Status.LOST,
     )
+    # Every lifecycle timestamp, in the order a lead reaches them (null until reached).
+    MILESTONES: ClassVar[tuple[str, ...]] = (
+        "received_at",
+        "assigned_at",
+        "first_touch_at",
+        "first_contact_at",
+        "qualified_at",
+        "ordered_at",
+        "closed_at",
+    )
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="leads")
     external_id = models.CharField(max_length=100, blank=True)
@@ -635,6 +645,138 @@ class Notification(models.Model):
     def __str__(self) -> str:
         to = self.recipient or "webhook"
         return f"{self.get_channel_display()} to {to}: {self.subject}"
+
+
+# --- intake ---
+
+
+class RoutingRule(models.Model):
+    """Send leads of a product and/or a source to a team (leads.assignment.route_team).
+
+    The most specific matching rule wins (product and source over either alone), then the
+    lowest priority number. A source's own `team` overrides every rule.
+    """
+
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.CASCADE, related_name="routing_rules"
+    )
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.CASCADE, related_name="routing_rules"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="routing_rules")
+    priority = models.PositiveSmallIntegerField(
+        default=100, help_text="Among equally specific rules, the lowest number wins."
+    )
+
+    class Meta:
+        ordering = ["priority", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(product__isnull=False) | Q(source__isnull=False),
+                name="routing_rule_matches_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = " and ".join(str(x) for x in (self.product, self.source and self.source.name) if x)
+        return f"{what} → {self.team}"
+
+
+class IdempotencyKey(models.Model):
+    """An API request's Idempotency-Key: a retry of the same body returns the same lead."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key"], name="idempotency_key_per_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → lead #{self.lead_id}"
+
+
+class SpamCount(models.Model):
+    """Hosted-form submissions dropped as spam, per source and day (the sources page)."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="spam_counts")
+    day = models.DateField()
+    dropped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "day"], name="spam_count_per_source_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.name} {self.day}: {self.dropped} dropped"
+
+
+class ImportJob(models.Model):
+    """A CSV upload imported in the background; its page polls the progress counters."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    filename = models.CharField(max_length=255)
+    content = models.TextField(help_text="The uploaded CSV; cleared when the import is done.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    imported_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.filename} ({self.get_state_display()})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total_rows else int(100 * self.processed_rows / self.total_rows)
+
+
+# --- workspace ---
+class Answer(models.Model):
+    """A short answer to a common question about a product (price range, specs, a link).
+
+    Kept by managers, shown on the lead page for the lead's product with a one-click copy so
+    the first response is complete as well as fast. No product: shown for every lead.
+    """
+
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.CharField(max_length=200)
+    body = models.TextField()
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["product__name", "question"]
+        indexes = [models.Index(fields=["product", "question"], name="answer_product")]
+
+    def __str__(self) -> str:
+        return f"{self.product or 'All products'}: {self.question}"
 
 
 # --- escalation ---

@@ -43,6 +43,13 @@ def deliver_notifications() -> None:
 
 
 @shared_task
+def import_csv(job_id: int) -> None:
+    from leads.intake import run_import_job  # intake enqueues tasks: import it lazily
+
+    run_import_job(job_id=job_id, now=timezone.now())
+
+
+@shared_task
 def escalate_due_leads() -> None:
     """The beat's escalation sweep: run every due ladder step, then record the heartbeat.
 
