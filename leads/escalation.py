@@ -13,6 +13,7 @@ overdue, reassign).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +39,9 @@ SWEEP_HEARTBEAT = "escalation-sweep"
 # Leads escalated per sweep call. One transaction (about ten statements) each, so a batch is
 # well under a second; the task loops batches until nothing is due.
 SWEEP_BATCH = 200
+FAILED_STEP_RETRY = timedelta(minutes=5)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,15 @@ def escalate_due_leads(
             lead = _claim_due_lead(now)
             if lead is None:
                 break
-            run_due_step(lead, now=max(now, clock()), ladder=ladder)
+            at = max(now, clock())
+            try:
+                with transaction.atomic():  # a savepoint: the failed step leaves no trace
+                    run_due_step(lead, now=at, ladder=ladder)
+            except Exception:
+                # One broken lead (e.g. a team with no rep, manager or admin left) must not
+                # block the queue: it is first in claim order, so retry it later instead.
+                logger.exception("escalation step failed for lead %s; retrying later", lead.pk)
+                Lead.objects.filter(pk=lead.pk).update(next_escalation_at=at + FAILED_STEP_RETRY)
         done += 1
     return done
 
