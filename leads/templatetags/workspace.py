@@ -46,3 +46,14 @@ def when(value: datetime | None, now: datetime | None = None) -> str:
 @register.filter
 def first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text and text.strip() else ""
+
+
+@register.simple_tag(takes_context=True)
+def queue_rows(context: template.Context, leads: list, now: datetime) -> str:
+    """The queue's rows (leads.queue_rows): built in Python, as the queue is large and hot."""
+    from leads.queue_rows import render_queue_rows
+
+    request = context["request"]
+    return render_queue_rows(
+        leads, now=now, csrf=str(context["csrf_token"]), next_url=request.get_full_path()
+    )
