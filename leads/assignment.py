@@ -17,11 +17,15 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from leads.models import Lead, LeadEvent, Product, RepProfile, Team
+from leads.models import Lead, LeadEvent, Product, RepProfile, RoutingRule, Source, Team
 from leads.notifications import notify_user
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+
+
+class NoTeamConfigured(Exception):
+    """No routing rule, source team or default team claims the lead, and no team exists."""
 
 
 class NoOwnerAvailable(Exception):
@@ -33,6 +37,32 @@ class Choice:
     owner: AbstractBaseUser
     reason: str
     unrouted: bool = False
+
+
+def route_team(*, source: Source, product: Product | None) -> Team:
+    """The team a new lead of `source` about `product` belongs to.
+
+    The source's own team first; then the most specific routing rule (product and source,
+    then product alone, then source alone; lowest priority number among equals); then the
+    default team; then, on a fresh install with no default, the first team.
+    """
+    if source.team_id is not None:
+        return source.team
+    match = Q(source=source, product=None)
+    if product is not None:
+        match |= Q(product=product, source=None) | Q(product=product, source=source)
+    rules = list(RoutingRule.objects.filter(match).select_related("team"))
+    if rules:
+        # Specificity: both set (2) beats product alone (1) beats source alone (0).
+        def rank(rule: RoutingRule) -> tuple[int, int, int]:
+            specific = 2 if rule.product_id and rule.source_id else int(bool(rule.product_id))
+            return (-specific, rule.priority, rule.pk)
+
+        return min(rules, key=rank).team
+    team = Team.objects.order_by("-is_default", "pk").first()
+    if team is None:
+        raise NoTeamConfigured("no team exists to receive leads")
+    return team
 
 
 def choose_owner(
@@ -85,7 +115,7 @@ def choose_owner(
     rep = pool.select_related("user").order_by("last_assigned_turn", "pk").first()
 
     if rep is None:
-        return Choice(owner=_fallback_owner(locked), reason="no rep available", unrouted=True)
+        return Choice(owner=fallback_owner(locked), reason="no rep available", unrouted=True)
 
     locked.assignments_made += 1
     locked.save(update_fields=["assignments_made"])
@@ -93,7 +123,7 @@ def choose_owner(
     return Choice(owner=rep.user, reason=why)
 
 
-def _fallback_owner(team: Team) -> AbstractBaseUser:
+def fallback_owner(team: Team) -> AbstractBaseUser:
     if team.manager_id and team.manager.is_active:
         return team.manager
     admin = (

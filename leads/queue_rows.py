@@ -20,19 +20,11 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from leads.models import Lead
-from leads.templatetags.workspace import describe_interval
+from leads.times import time_tag
 
 TEMPERATURES = dict(Lead.Temperature.choices)
 STATUSES = dict(Lead.Status.choices)
 QUESTION_CHARS = 140
-
-
-def time_tag(value: datetime, now: datetime, tz: tzinfo) -> str:
-    """Same output as the `when` template tag: relative text, exact local time on hover."""
-    delta = (value - now).total_seconds()
-    text = f"in {describe_interval(delta)}" if delta > 0 else f"{describe_interval(delta)} ago"
-    exact = value.astimezone(tz).strftime("%a %d %b %Y, %H:%M %Z")
-    return f'<time datetime="{value.isoformat()}" title="{esc(exact)}">{text}</time>'
 
 
 def _clock(lead: Mapping[str, Any], now: datetime, tz: tzinfo) -> str:

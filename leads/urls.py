@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from leads import views, views_privacy, views_workspace
+from leads import views, views_intake, views_privacy, views_workspace
 
 app_name = "leads"
 
@@ -19,7 +19,11 @@ urlpatterns = [
     path("team/hand-over/", views_workspace.hand_over, name="hand-over"),
     path("answers/", views_workspace.answers, name="answers"),
     path("answers/<int:pk>/delete/", views_workspace.delete_answer, name="delete-answer"),
-    path("sources/", views.sources, name="sources"),
+    path("sources/", views_intake.sources, name="sources"),
+    path("f/<slug:slug>/", views_intake.lead_form, name="form"),
+    path("f/<slug:slug>/thanks/", views_intake.lead_form_thanks, name="form-thanks"),
+    path("leads/import/", views_intake.import_upload, name="import"),
+    path("leads/import/<int:pk>/", views_intake.import_job, name="import-job"),
     path("privacy/", views_privacy.privacy, name="privacy"),
     path("privacy/export/", views_privacy.privacy_export, name="privacy-export"),
     path("privacy/erase/", views_privacy.privacy_erase, name="privacy-erase"),

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from leads.models import Source
 from leads.roles import Role, has_role
 
 
@@ -21,9 +20,3 @@ def home(request: HttpRequest) -> HttpResponse:
     if has_role(user, Role.ADMIN):
         return redirect("admin:index")
     return render(request, "leads/no_role.html", status=403)
-
-
-@login_required
-@permission_required("leads.view_source_stats", raise_exception=True)
-def sources(request: HttpRequest) -> HttpResponse:
-    return render(request, "leads/sources.html", {"sources": Source.objects.all()})

@@ -104,10 +104,23 @@ RULES: dict[str, Rule] = {
     ),
     "metrics:board": Rule(MANAGERS_ONLY),
     "metrics:dashboard": Rule(MANAGERS_ONLY),
+    "metrics:monthly": Rule(MANAGERS_ONLY),
+    # A rep's own metrics: anyone who works leads (managers take leads too).
+    "metrics:me": Rule(page()),
+    "metrics:export": Rule(MANAGERS_ONLY),
     "login": Rule(PUBLIC | {k: 302 for k in ROLES if k != "anonymous"}),
     "logout": Rule(PUBLIC | {k: 302 for k in ROLES} | {"anonymous": LOGIN}, method="post"),
     "api-schema": Rule(PUBLIC, api=True),
     "api-docs": Rule(PUBLIC, api=True),
+    # Intake: the API reads with a personal token (posting needs a source key).
+    "api-leads": Rule(page(anonymous=401), api=True),
+    "api-lead-detail": Rule(OWN_LEAD | {"anonymous": 401}, api=True),
+    # The hosted form is public; the matrix asks for a slug no form source has.
+    "leads:form": Rule({role: 404 for role in ROLES}),
+    "leads:form-thanks": Rule({role: 404 for role in ROLES}),
+    "leads:import": Rule(MANAGERS_ONLY),
+    # An import job is seen by its uploader (and admins): no job has the matrix's id.
+    "leads:import-job": Rule(MANAGERS_ONLY | {"manager_a": 404, "manager_b": 404, "admin": 404}),
     # Workspace API with a personal token: no token 401, a lead out of sight 404.
     "api-lead-activities": Rule(
         OWN_LEAD | {"anonymous": 401, "rep_a": 201, "manager_a": 201, "admin": 201},
@@ -129,6 +142,13 @@ RULES: dict[str, Rule] = {
         data={"owner": "nobody"},
         api=True,
     ),
+    # Metrics API: managers' and admins' tokens; 401 without a token.
+    "api-metrics-weekly": Rule(
+        MANAGERS_ONLY | {"anonymous": 401},
+        data={"start": "2026-01-05", "end": "2026-01-11"},
+        api=True,
+    ),
+    "api-metrics-daily": Rule(MANAGERS_ONLY | {"anonymous": 401}, api=True),
 }
 
 # Django's admin site guards itself (staff only); checked here by its index alone.
@@ -179,8 +199,12 @@ def world(db) -> dict:
     return {"users": users, "lead": lead}
 
 
+# URL arguments that are not the lead's id.
+URL_KWARGS: dict[str, dict[str, str]] = {"metrics:export": {"table": "weekly"}}
+
+
 def url_for(name: str, pattern: URLPattern, lead: Lead) -> str:
-    kwargs = {key: lead.pk for key in pattern.pattern.converters}
+    kwargs = {key: lead.pk for key in pattern.pattern.converters} | URL_KWARGS.get(name, {})
     return reverse(name, kwargs=kwargs)
 
 

@@ -1,0 +1,172 @@
+"""How a lead reads in the API (shared by every endpoint that returns leads), and how a
+new lead is posted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from leads.intake import LeadInput, clean_text, find_product, normalize_email, normalize_phone
+from leads.models import Lead
+
+MESSAGE_MAX_LENGTH = 10_000
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+
+    def to_representation(self, user: Any) -> dict[str, Any]:
+        return {
+            "id": user.pk,
+            "username": user.get_username(),
+            "name": user.get_full_name() or user.get_username(),
+        }
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    """A lead as every reader sees it: contact, question, owner, deadline and milestones.
+
+    `overdue` is computed against `context["now"]` (the request's clock) when given.
+    """
+
+    source = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    product = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    owner = UserRefSerializer(read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "name",
+            "email",
+            "phone",
+            "company",
+            "message",
+            "product",
+            "temperature",
+            "source",
+            "external_id",
+            "status",
+            "close_reason",
+            "owner",
+            "unrouted",
+            "previous_lead",
+            "respond_by",
+            "overdue",
+            "escalation_level",
+            *Lead.MILESTONES,
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_overdue(self, lead: Lead) -> bool:
+        return lead.is_overdue(self.context.get("now") or timezone.now())
+
+
+class LeadCreatedSerializer(serializers.Serializer):
+    """The answer to a posted lead: who has it and by when they must respond."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    respond_by = serializers.DateTimeField()
+    assigned_to = UserRefSerializer(source="owner")
+    source = serializers.CharField(source="source.slug")
+
+
+class LeadInputSerializer(serializers.Serializer):
+    """A lead posted by a source. Unknown fields are rejected, not ignored."""
+
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    message = serializers.CharField(
+        max_length=MESSAGE_MAX_LENGTH, required=False, allow_blank=True, trim_whitespace=False
+    )
+    product = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="A product's slug or name, as configured by the admin.",
+    )
+    temperature = serializers.ChoiceField(
+        choices=Lead.Temperature.choices, required=False, default=Lead.Temperature.WARM
+    )
+    external_id = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Your own id of the lead; unique per source.",
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(str(k) for k in data if k not in self.fields)
+            if unknown:
+                raise serializers.ValidationError({k: ["Unknown field."] for k in unknown})
+        return super().to_internal_value(data)
+
+    def validate_name(self, value: str) -> str:
+        value = clean_text(value)
+        if not value:
+            raise serializers.ValidationError("This field may not be blank.")
+        return value
+
+    def validate_email(self, value: str) -> str:
+        return normalize_email(value)
+
+    def validate_phone(self, value: str) -> str:
+        phone = normalize_phone(value)
+        if value.strip() and not phone.strip("+"):
+            raise serializers.ValidationError("Enter a phone number.")
+        return phone
+
+    def validate_company(self, value: str) -> str:
+        return clean_text(value)
+
+    def validate_message(self, value: str) -> str:
+        return clean_text(value, multiline=True)
+
+    def validate_external_id(self, value: str) -> str:
+        return clean_text(value)
+
+    def validate_product(self, value: str) -> Any:
+        if not value.strip():
+            return None
+        product = find_product(value)
+        if product is None:
+            raise serializers.ValidationError("Unknown product.")
+        return product
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not (attrs.get("email") or attrs.get("phone")):
+            message = "Give an email or a phone number."
+            raise serializers.ValidationError({"email": [message], "phone": [message]})
+        return attrs
+
+    def to_lead_input(self) -> LeadInput:
+        data = self.validated_data
+        return LeadInput(
+            name=data["name"],
+            email=data.get("email", ""),
+            phone=data.get("phone", ""),
+            company=data.get("company", ""),
+            message=data.get("message", ""),
+            product=data.get("product"),
+            temperature=data.get("temperature", Lead.Temperature.WARM),
+            external_id=data.get("external_id", ""),
+        )
+
+
+class LeadFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Lead.Status.choices, required=False)
+    owner = serializers.CharField(max_length=150, required=False, help_text="A username.")
+    received_after = serializers.DateTimeField(required=False)
+    received_before = serializers.DateTimeField(required=False)
