@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from leads.models import (
     Activity,
+    Answer,
     ApiKey,
     ApiToken,
     EscalationStep,
@@ -201,3 +202,16 @@ class EscalationStepAdmin(admin.ModelAdmin):
 @admin.register(SweepHeartbeat)
 class SweepHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["name", "completed_at"]
+
+
+# --- workspace ---
+@admin.register(Answer)
+class AnswerAdmin(admin.ModelAdmin):
+    list_display = ["question", "product", "updated_at", "updated_by"]
+    list_filter = ["product"]
+    search_fields = ["question", "body"]
+    readonly_fields = ["updated_by"]
+
+    def save_model(self, request: HttpRequest, obj: Answer, form: object, change: bool) -> None:
+        obj.updated_by, obj.updated_at = request.user, timezone.now()
+        super().save_model(request, obj, form, change)
