@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "leads.context_processors.roles",
+                "leads.context_processors.escalation",
             ],
         },
     },
@@ -200,10 +201,20 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
 )
 Path(CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
 # The reviewed list of periodic tasks. Each one is idempotent and cheap when nothing is due.
+# The escalation sweep runs often so a step lands within seconds of its due time; it is one
+# indexed query when nothing is due. Two beats running by mistake are harmless (row locks).
+LEADS_SWEEP_INTERVAL_SECONDS = env.float("LEADS_SWEEP_INTERVAL_SECONDS", default=5)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "escalate-due-leads": {
+        "task": "leads.tasks.escalate_due_leads",
+        "schedule": timedelta(seconds=LEADS_SWEEP_INTERVAL_SECONDS),
+        # A sweep not started by the next one is pointless: the next one does its work.
+        "options": {"expires": LEADS_SWEEP_INTERVAL_SECONDS},
+    },
     "deliver-notifications": {
         "task": "leads.tasks.deliver_notifications",
-        "schedule": timedelta(seconds=env.int("LEADS_DELIVERY_INTERVAL_SECONDS", default=15)),
+        "schedule": timedelta(seconds=env.float("LEADS_DELIVERY_INTERVAL_SECONDS", default=15)),
+        "options": {"expires": 60},
     },
 }
 
@@ -215,6 +226,19 @@ LEADS_RESPONSE_TARGET = env.str("LEADS_RESPONSE_TARGET", default="60m")
 LEADS_API_RATE_LIMIT = env.str("LEADS_API_RATE_LIMIT", default="600/min")
 LEADS_FORM_RATE_LIMIT = env.str("LEADS_FORM_RATE_LIMIT", default="20/hour")
 LEADS_FORM_MIN_FILL_SECONDS = env.int("LEADS_FORM_MIN_FILL_SECONDS", default=3)
+# The escalation ladder (leads.escalation): reminder before respond-by, reassignment after
+# it, the fresh clock a new owner gets, and how many reassignments go to reps before the
+# team's manager takes the lead.
+LEADS_REMINDER_BEFORE = env.str("LEADS_REMINDER_BEFORE", default="15m")
+LEADS_REASSIGN_AFTER = env.str("LEADS_REASSIGN_AFTER", default="30m")
+LEADS_REASSIGN_TARGET = env.str("LEADS_REASSIGN_TARGET", default="15m")
+LEADS_MAX_REASSIGNMENTS = env.int("LEADS_MAX_REASSIGNMENTS", default=2)
+# The health check reports escalations as stale (503, managers' banner) after this long
+# without a completed sweep: a few missed intervals, not one slow one.
+LEADS_SWEEP_STALE_AFTER = env.str("LEADS_SWEEP_STALE_AFTER", default="60s")
+# An outbox row being sent is leased for this long: a worker killed mid-send leaves it to be
+# retried after the lease, not after the broker's visibility timeout.
+LEADS_DELIVERY_LEASE = env.str("LEADS_DELIVERY_LEASE", default="90s")
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -234,6 +258,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema name per choice set that several serializers share.
+    "ENUM_NAME_OVERRIDES": {"CloseReasonEnum": "leads.models.Lead.CloseReason"},
 }
 
 # --- Production hardening ---------------------------------------------------------------

@@ -9,16 +9,23 @@ from leads.models import (
     Activity,
     ApiKey,
     ApiToken,
+    EscalationStep,
+    HolidayCalendar,
     ImportJob,
     Lead,
     LeadEvent,
     Notification,
     Product,
     RepProfile,
+    ResponsePolicy,
     RoutingRule,
     Source,
     SpamCount,
+    SweepHeartbeat,
     Team,
+    TeamHoliday,
+    Webhook,
+    WorkingHours,
 )
 
 
@@ -144,10 +151,64 @@ class LeadEventAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "channel", "recipient", "subject", "state", "attempts"]
+    list_display = [
+        "created_at", "channel", "recipient", "subject", "state", "attempts", "last_error",
+    ]  # fmt: skip
     list_filter = ["state", "channel", "event_type"]
     raw_id_fields = ["lead", "recipient"]
     readonly_fields = ["last_error", "attempts", "sent_at"]
+    actions = ["retry_now"]
+
+    @admin.action(description="Retry the selected failed or pending e-mails and webhooks now")
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        queryset.exclude(channel=Notification.Channel.IN_APP).exclude(
+            state=Notification.State.SENT
+        ).update(state=Notification.State.PENDING, attempts=0, next_attempt_at=timezone.now())
+
+
+# --- escalation ---
+@admin.register(ResponsePolicy)
+class ResponsePolicyAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "source", "temperature", "target_minutes", "business_hours"]
+    list_filter = ["temperature", "business_hours"]
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    list_display = ["team", "weekday", "opens", "closes"]
+    list_filter = ["team"]
+
+
+@admin.register(TeamHoliday)
+class TeamHolidayAdmin(admin.ModelAdmin):
+    list_display = ["team", "date", "name"]
+    list_filter = ["team"]
+
+
+@admin.register(HolidayCalendar)
+class HolidayCalendarAdmin(admin.ModelAdmin):
+    list_display = ["team", "country", "subdivision"]
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ["team", "url", "format", "is_active", "created_at"]
+    list_filter = ["format", "is_active", "team"]
+
+
+@admin.register(EscalationStep)
+class EscalationStepAdmin(admin.ModelAdmin):
+    list_display = ["lead", "period", "kind", "owner", "due_at", "ran_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["lead", "owner"]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(SweepHeartbeat)
+class SweepHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["name", "completed_at"]
 
 
 # --- intake ---

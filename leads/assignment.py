@@ -122,14 +122,14 @@ def choose_owner(
         elif candidates:
             why += f" (none who knows {product} is available)"
     if not pool:
-        return Choice(owner=_fallback_owner(team), reason="no rep available", unrouted=True)
+        return Choice(owner=fallback_owner(team), reason="no rep available", unrouted=True)
 
     rep = min(pool, key=lambda r: (r.last_assigned_turn, r.pk))
     RepProfile.objects.filter(pk=rep.pk).update(last_assigned_turn=turn)
     return Choice(owner=rep.user, reason=why)
 
 
-def _fallback_owner(team: Team) -> AbstractBaseUser:
+def fallback_owner(team: Team) -> AbstractBaseUser:
     if team.manager_id and team.manager.is_active:
         return team.manager
     admin = (

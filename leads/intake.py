@@ -12,12 +12,14 @@ import csv
 import io
 import re
 import unicodedata
+import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
@@ -353,7 +355,8 @@ class ImportRowForm(forms.Form):
                 self.add_error(name, f"{raw!r} is not an ISO 8601 date and time.")
                 continue
             if timezone.is_naive(parsed):
-                parsed = timezone.make_aware(parsed)  # the site's time zone
+                # The site's time zone, whatever zone a request may have activated.
+                parsed = timezone.make_aware(parsed, zoneinfo.ZoneInfo(settings.TIME_ZONE))
             data[name] = parsed
         if self.errors:
             return data

@@ -482,8 +482,17 @@ class Lead(models.Model):
         actor: AbstractBaseUser | None = None,
         **data: Any,
     ) -> LeadEvent:
-        """Write the event that every state change leaves; call inside its transaction."""
-        return LeadEvent.objects.create(lead=self, type=event_type, actor=actor, at=at, data=data)
+        """Write the event that every state change leaves; call inside its transaction.
+
+        Events that teams subscribe to also queue their webhook deliveries here, the one
+        place every state change passes through, in the same transaction.
+        """
+        event = LeadEvent.objects.create(lead=self, type=event_type, actor=actor, at=at, data=data)
+        if event_type in Webhook.EVENTS:
+            from leads.webhooks import queue_webhooks
+
+            queue_webhooks(self, event)
+        return event
 
 
 class Activity(models.Model):
@@ -738,3 +747,211 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total_rows else int(100 * self.processed_rows / self.total_rows)
+
+
+# --- workspace ---
+class Answer(models.Model):
+    """A short answer to a common question about a product (price range, specs, a link).
+
+    Kept by managers, shown on the lead page for the lead's product with a one-click copy so
+    the first response is complete as well as fast. No product: shown for every lead.
+    """
+
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.CharField(max_length=200)
+    body = models.TextField()
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["product__name", "question"]
+        indexes = [models.Index(fields=["product", "question"], name="answer_product")]
+
+    def __str__(self) -> str:
+        return f"{self.product or 'All products'}: {self.question}"
+
+
+# --- escalation ---
+class ResponsePolicy(models.Model):
+    """A response target for the leads of one source and/or temperature.
+
+    The most specific policy wins (source and temperature, then source, then temperature);
+    no policy means LEADS_RESPONSE_TARGET in wall-clock time. Read at intake only, so a
+    changed policy affects new leads only.
+    """
+
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.CASCADE, related_name="policies"
+    )
+    temperature = models.CharField(
+        max_length=4, choices=Lead.Temperature.choices, blank=True, help_text="Empty: any."
+    )
+    target_minutes = models.PositiveIntegerField()
+    business_hours = models.BooleanField(
+        default=False, help_text="Count only the team's working hours (not weekends, holidays)."
+    )
+
+    class Meta:
+        verbose_name_plural = "response policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "temperature"],
+                nulls_distinct=False,
+                name="policy_unique_source_temperature",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__isnull=False) | ~Q(temperature=""),
+                name="policy_names_source_or_temperature",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_minutes__gt=0), name="policy_target_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = " / ".join(
+            part for part in (self.source and self.source.name, self.temperature) if part
+        )
+        hours = " business" if self.business_hours else ""
+        return f"{what}: {self.target_minutes}{hours} min"
+
+
+class WorkingHours(models.Model):
+    """One weekday's working hours of a team, in the team's time zone."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(
+        choices=[(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"),
+                 (4, "Friday"), (5, "Saturday"), (6, "Sunday")]
+    )  # fmt: skip
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["team", "weekday"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.UniqueConstraint(fields=["team", "weekday"], name="working_hours_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(opens__lt=models.F("closes")), name="working_hours_open_before_close"
+            ),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="working_hours_weekday"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class HolidayCalendar(models.Model):
+    """A team's public holidays (the `holidays` package) for business-hours targets."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="holiday_calendar")
+    country = models.CharField(max_length=2, help_text="ISO 3166 code, e.g. DE, US, GB.")
+    subdivision = models.CharField(max_length=10, blank=True, help_text="e.g. BY, CA.")
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.country}{'-' + self.subdivision if self.subdivision else ''}"
+
+
+class TeamHoliday(models.Model):
+    """A custom day off of one team (company holiday, office closed)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="custom_holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "date"], name="team_holiday_unique_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.date} {self.name}"
+
+
+class EscalationStep(models.Model):
+    """One ladder step taken for one lead: the unique constraint makes a second one a bug.
+
+    `period` counts the owners the lead has had through the ladder (0 for the first owner,
+    1 after the first reassignment, ...); each period runs reminder, overdue, reassign once.
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Reminder"
+        OVERDUE = "overdue", "Overdue"
+        REASSIGN = "reassign", "Reassigned"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="escalation_steps")
+    period = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        help_text="The owner who missed the deadline of this period.",
+    )  # fmt: skip
+    due_at = models.DateTimeField()
+    ran_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["lead", "period", "ran_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "period", "kind"], name="escalation_step_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.period} of lead #{self.lead_id}"
+
+
+class SweepHeartbeat(models.Model):
+    """When a periodic sweep last completed; the health check reads it by primary key."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    completed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.completed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Webhook(models.Model):
+    """A team's outbound webhook: lead events as signed JSON, or Slack-style text."""
+
+    class Format(models.TextChoices):
+        JSON = "json", "JSON (signed with HMAC-SHA256)"
+        SLACK = "slack", 'Slack-compatible ({"text": ...})'
+
+    EVENTS: ClassVar[tuple[str, ...]] = (
+        "lead.created",
+        "lead.assigned",
+        "lead.overdue",
+        "lead.reassigned",
+        "lead.contacted",
+    )
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=500)
+    format = models.CharField(max_length=5, choices=Format.choices, default=Format.JSON)
+    secret = models.CharField(
+        max_length=100,
+        default=secrets.token_hex,
+        help_text="Signs each body: X-LeadResponse-Signature: sha256=HMAC(secret, body).",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(format__in=["json", "slack"]), name="webhook_format")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} → {self.url}"

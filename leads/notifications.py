@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
+from leads.durations import parse_duration
 from leads.models import Lead, Notification
 
 if TYPE_CHECKING:
@@ -78,48 +79,77 @@ def notify_user(
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
 
 
-def deliver_due_notifications(*, now: datetime, limit: int = DELIVERY_BATCH) -> int:
-    """Send pending e-mails whose attempt is due; return how many rows were claimed.
+def _lease() -> timedelta:
+    return parse_duration(settings.LEADS_DELIVERY_LEASE)
 
-    Rows are claimed with SKIP LOCKED, so two workers never send the same row. A failed send
-    is retried with exponential backoff and marked failed after MAX_ATTEMPTS.
+
+def claim_due_notifications(*, now: datetime, limit: int = DELIVERY_BATCH) -> list[Notification]:
+    """Lease up to `limit` due e-mail and webhook rows: push their next attempt a lease ahead.
+
+    The claim commits before anything is sent, so no transaction stays open across SMTP or
+    HTTP, and a worker killed mid-send leaves rows that fall due again when the lease ends.
     """
     with transaction.atomic():
+        # Served by the partial index notification_due.
         due = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(
-                state=Notification.State.PENDING,
-                channel=Notification.Channel.EMAIL,
-                next_attempt_at__lte=now,
-            )
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(state=Notification.State.PENDING, next_attempt_at__lte=now)
+            .exclude(channel=Notification.Channel.IN_APP)
             .select_related("recipient")
             .order_by("next_attempt_at")[:limit]
         )
+        lease_ends = now + _lease()
         for notification in due:
             notification.attempts += 1
-            try:
-                send_mail(
-                    notification.subject,
-                    notification.body,
-                    settings.DEFAULT_FROM_EMAIL,
-                    [notification.recipient.email],
+            notification.next_attempt_at = lease_ends
+        Notification.objects.bulk_update(due, ["attempts", "next_attempt_at"])
+    return due
+
+
+def send_notification(notification: Notification) -> None:
+    """Send one row over its channel; raise on any failure."""
+    if notification.channel == Notification.Channel.WEBHOOK:
+        from leads.webhooks import post_webhook
+
+        post_webhook(notification)
+    else:
+        send_mail(
+            notification.subject,
+            notification.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [notification.recipient.email],
+        )
+
+
+def deliver_due_notifications(*, now: datetime, limit: int = DELIVERY_BATCH) -> int:
+    """Send due e-mails and webhooks; return how many rows were claimed.
+
+    At least once: a row is marked sent only after the send returned. A failed send is
+    retried with exponential backoff and marked failed (visible in the admin) after
+    MAX_ATTEMPTS. Results are written only if the lease is still ours (same attempt count).
+    """
+    claimed = claim_due_notifications(now=now, limit=limit)
+    for notification in claimed:
+        mine = Notification.objects.filter(
+            pk=notification.pk,
+            state=Notification.State.PENDING,
+            attempts=notification.attempts,
+        )
+        try:
+            send_notification(notification)
+        except Exception as exc:  # any transport error: retry later, never lose the row
+            logger.warning("notification %s failed: %s", notification.pk, exc)
+            if notification.attempts >= MAX_ATTEMPTS:
+                mine.update(
+                    state=Notification.State.FAILED,
+                    next_attempt_at=None,
+                    last_error=str(exc)[:2000],
                 )
-            except Exception as exc:  # any transport error: retry later, never lose the row
-                logger.warning("notification %s failed: %s", notification.pk, exc)
-                notification.last_error = str(exc)[:2000]
-                if notification.attempts >= MAX_ATTEMPTS:
-                    notification.state = Notification.State.FAILED
-                    notification.next_attempt_at = None
-                else:
-                    delay = timedelta(
-                        seconds=BACKOFF_BASE_SECONDS * 2 ** (notification.attempts - 1)
-                    )
-                    notification.next_attempt_at = now + min(delay, BACKOFF_CAP)
             else:
-                notification.state = Notification.State.SENT
-                notification.sent_at = now
-                notification.next_attempt_at = None
-            notification.save(
-                update_fields=["attempts", "state", "sent_at", "next_attempt_at", "last_error"]
-            )
-    return len(due)
+                delay = timedelta(seconds=BACKOFF_BASE_SECONDS * 2 ** (notification.attempts - 1))
+                mine.update(
+                    next_attempt_at=now + min(delay, BACKOFF_CAP), last_error=str(exc)[:2000]
+                )
+        else:
+            mine.update(state=Notification.State.SENT, sent_at=now, next_attempt_at=None)
+    return len(claimed)

@@ -29,6 +29,7 @@ _REP_PERMISSIONS = [
     "leads.view_activity",
     "leads.add_activity",
     "leads.view_leadevent",
+    "leads.view_answer",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -43,6 +44,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "leads.change_repprofile",
         "leads.view_repprofile",
         "metrics.view_metrics",
+        "leads.add_answer",
+        "leads.change_answer",
+        "leads.delete_answer",
     ],
     Role.MARKETING: ["leads.view_source_stats", "leads.view_source"],
     Role.ADMIN: [],  # admins are superusers: every permission, the admin site

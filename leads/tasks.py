@@ -10,6 +10,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from leads import escalation
 from leads.notifications import DELIVERY_BATCH, deliver_due_notifications
 
 logger = logging.getLogger(__name__)
@@ -58,3 +59,22 @@ def import_csv(job_id: int) -> None:
     from leads.intake import run_import_job  # intake enqueues tasks: import it lazily
 
     run_import_job(job_id=job_id, now=timezone.now())
+
+
+@shared_task
+def escalate_due_leads() -> None:
+    """The beat's escalation sweep: run every due ladder step, then record the heartbeat.
+
+    Safe to run concurrently and to redeliver: leads are claimed with SKIP LOCKED and each
+    step is recorded under a unique constraint. The outbox rows it wrote are delivered by
+    deliver_notifications, nudged on commit.
+    """
+    now = timezone.now()
+    ran = 0
+    while (batch := escalation.escalate_due_leads(now=now)) == escalation.SWEEP_BATCH:
+        ran += batch
+    ran += batch
+    escalation.record_sweep(now=now)
+    if ran:
+        with transaction.atomic():
+            enqueue_on_commit(deliver_notifications)

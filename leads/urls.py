@@ -2,15 +2,23 @@ from __future__ import annotations
 
 from django.urls import path
 
-from leads import views, views_intake, views_privacy
+from leads import views, views_intake, views_privacy, views_workspace
 
 app_name = "leads"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("leads/", views.queue, name="queue"),
-    path("leads/<int:pk>/", views.lead_detail, name="detail"),
-    path("leads/<int:pk>/reassign/", views.reassign, name="reassign"),
+    path("leads/", views_workspace.queue, name="queue"),
+    path("leads/<int:pk>/", views_workspace.lead_detail, name="detail"),
+    path("leads/<int:pk>/reassign/", views_workspace.reassign, name="reassign"),
+    path("leads/<int:pk>/activities/", views_workspace.log_activity_view, name="log-activity"),
+    path("leads/<int:pk>/status/", views_workspace.change_status_view, name="change-status"),
+    path("leads/<int:pk>/follow-up/", views_workspace.plan_follow_up_view, name="plan-follow-up"),
+    path("team/", views_workspace.team_queue, name="team-queue"),
+    path("team/out-of-office/", views_workspace.out_of_office, name="out-of-office"),
+    path("team/hand-over/", views_workspace.hand_over, name="hand-over"),
+    path("answers/", views_workspace.answers, name="answers"),
+    path("answers/<int:pk>/delete/", views_workspace.delete_answer, name="delete-answer"),
     path("sources/", views_intake.sources, name="sources"),
     path("f/<slug:slug>/", views_intake.lead_form, name="form"),
     path("f/<slug:slug>/thanks/", views_intake.lead_form_thanks, name="form-thanks"),

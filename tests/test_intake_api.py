@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -47,7 +48,8 @@ def test_posted_lead_is_stored_assigned_and_answered_with_its_owner(rep) -> None
         "dana@example.com",
         "hot",
     )
-    assert lead.next_escalation_at == lead.respond_by
+    # The ladder's first step, the owner's reminder, is due 15 minutes before respond-by.
+    assert lead.next_escalation_at == lead.respond_by - timedelta(minutes=15)
 
 
 def test_assignment_reason_is_stored_on_the_event(rep) -> None:

@@ -61,6 +61,35 @@ RULES: dict[str, Rule] = {
         method="post",
         data={"reason": "matrix"},
     ),
+    # Workspace: the lead's own actions redirect back to its page (a refused transition is a
+    # message, not an error); everyone else gets 404, marketing 403.
+    "leads:log-activity": Rule(
+        OWN_LEAD | {"rep_a": 302, "manager_a": 302, "admin": 302},
+        method="post",
+        data={"kind": "note", "notes": "matrix"},
+    ),
+    "leads:change-status": Rule(
+        OWN_LEAD | {"rep_a": 302, "manager_a": 302, "admin": 302},
+        method="post",
+        data={"status": "qualified"},
+    ),
+    "leads:plan-follow-up": Rule(
+        OWN_LEAD | {"rep_a": 302, "manager_a": 302, "admin": 302},
+        method="post",
+        data={"at": "2099-01-01T10:00", "note": "matrix"},
+    ),
+    "leads:team-queue": Rule(MANAGERS_ONLY),
+    "leads:out-of-office": Rule(
+        MANAGERS_ONLY | {"manager_a": 302, "manager_b": 302, "admin": 302}, method="post"
+    ),
+    "leads:hand-over": Rule(
+        MANAGERS_ONLY | {"manager_a": 302, "manager_b": 302, "admin": 302}, method="post"
+    ),
+    "leads:answers": Rule(page()),
+    # No answer has the lead's id: managers (who may delete) get 404.
+    "leads:delete-answer": Rule(
+        MANAGERS_ONLY | {"manager_a": 404, "manager_b": 404, "admin": 404}, method="post"
+    ),
     "leads:sources": Rule(page(marketing=200, rep=403, rep_a=403, rep_a2=403, rep_b=403)),
     "leads:privacy": Rule(MANAGERS_ONLY),
     "leads:privacy-export": Rule(
@@ -75,6 +104,10 @@ RULES: dict[str, Rule] = {
     ),
     "metrics:board": Rule(MANAGERS_ONLY),
     "metrics:dashboard": Rule(MANAGERS_ONLY),
+    "metrics:monthly": Rule(MANAGERS_ONLY),
+    # A rep's own metrics: anyone who works leads (managers take leads too).
+    "metrics:me": Rule(page()),
+    "metrics:export": Rule(MANAGERS_ONLY),
     "login": Rule(PUBLIC | {k: 302 for k in ROLES if k != "anonymous"}),
     "logout": Rule(PUBLIC | {k: 302 for k in ROLES} | {"anonymous": LOGIN}, method="post"),
     "api-schema": Rule(PUBLIC, api=True),
@@ -88,6 +121,34 @@ RULES: dict[str, Rule] = {
     "leads:import": Rule(MANAGERS_ONLY),
     # An import job is seen by its uploader (and admins): no job has the matrix's id.
     "leads:import-job": Rule(MANAGERS_ONLY | {"manager_a": 404, "manager_b": 404, "admin": 404}),
+    # Workspace API with a personal token: no token 401, a lead out of sight 404.
+    "api-lead-activities": Rule(
+        OWN_LEAD | {"anonymous": 401, "rep_a": 201, "manager_a": 201, "admin": 201},
+        method="post",
+        data={"kind": "note", "notes": "matrix"},
+        api=True,
+    ),
+    "api-lead-status": Rule(  # a new lead cannot be qualified: 409 where the lead is reachable
+        OWN_LEAD | {"anonymous": 401, "rep_a": 409, "manager_a": 409, "admin": 409},
+        method="post",
+        data={"status": "qualified"},
+        api=True,
+    ),
+    "api-lead-assign": Rule(  # an unknown owner: 400 where the lead is reachable
+        OWN_LEAD
+        | {"anonymous": 401, "rep_a": 403, "rep_a2": 403, "rep_b": 403, "manager_a": 400}
+        | {"admin": 400},
+        method="post",
+        data={"owner": "nobody"},
+        api=True,
+    ),
+    # Metrics API: managers' and admins' tokens; 401 without a token.
+    "api-metrics-weekly": Rule(
+        MANAGERS_ONLY | {"anonymous": 401},
+        data={"start": "2026-01-05", "end": "2026-01-11"},
+        api=True,
+    ),
+    "api-metrics-daily": Rule(MANAGERS_ONLY | {"anonymous": 401}, api=True),
 }
 
 # Django's admin site guards itself (staff only); checked here by its index alone.
@@ -138,8 +199,12 @@ def world(db) -> dict:
     return {"users": users, "lead": lead}
 
 
+# URL arguments that are not the lead's id.
+URL_KWARGS: dict[str, dict[str, str]] = {"metrics:export": {"table": "weekly"}}
+
+
 def url_for(name: str, pattern: URLPattern, lead: Lead) -> str:
-    kwargs = {key: lead.pk for key in pattern.pattern.converters}
+    kwargs = {key: lead.pk for key in pattern.pattern.converters} | URL_KWARGS.get(name, {})
     return reverse(name, kwargs=kwargs)
 
 
@@ -153,6 +218,8 @@ def request_as(role: str, rule: Rule, url: str, world: dict, data: dict):
             headers["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
         else:
             client.force_login(user)
+    if rule.api and rule.method == "post":
+        return client.post(url, data, content_type="application/json", **headers)
     return getattr(client, rule.method)(url, data, **headers)
 
 
