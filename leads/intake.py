@@ -175,20 +175,10 @@ def _ingest(
     request_hash: str,
 ) -> Lead:
     previous = _open_lead_of_same_prospect(email=data.email, phone=data.phone)
-    if previous is not None:
-        # One prospect, one rep: the repeat inquiry goes to whoever already has them.
-        team, owner, unrouted = previous.team, previous.owner, previous.unrouted
-        reason = f"repeat inquiry: lead #{previous.pk} of the same prospect is open"
-    else:
-        team = route_team(source=source, product=data.product)
-        choice = choose_owner(team=team, product=data.product, now=now)
-        owner, unrouted, reason = choice.owner, choice.unrouted, choice.reason
-
+    team = previous.team if previous else route_team(source=source, product=data.product)
     lead = Lead(
         source=source,
         team=team,
-        owner=owner,
-        unrouted=unrouted,
         previous_lead=previous,
         name=data.name,
         email=data.email,
@@ -201,7 +191,17 @@ def _ingest(
         received_at=now,
         assigned_at=now,
     )
+    # Before the owner is chosen: choosing takes the team lock, held until commit, and the
+    # clock does not depend on the owner.
     start_escalation_clock(lead)
+    if previous is not None:
+        # One prospect, one rep: the repeat inquiry goes to whoever already has them.
+        owner, unrouted = previous.owner, previous.unrouted
+        reason = f"repeat inquiry: lead #{previous.pk} of the same prospect is open"
+    else:
+        choice = choose_owner(team=team, product=data.product, now=now)
+        owner, unrouted, reason = choice.owner, choice.unrouted, choice.reason
+    lead.owner, lead.unrouted = owner, unrouted
     lead.save(force_insert=True)
 
     lead.record_event(LeadEvent.Type.CREATED, at=now, channel=channel, source=source.slug)
