@@ -701,3 +701,16 @@ def source_figures(*, now: datetime) -> dict[str, Any]:
         for s in sources
     ]
     return {"rows": rows, "week_start": week, "window_days": FOLLOW_UP_WINDOW_DAYS, "now": now}
+
+
+IMPORT_STALL_AFTER = timedelta(seconds=30)
+
+
+def run_stalled_import_jobs(*, now: datetime) -> int:
+    """Import uploads still waiting after IMPORT_STALL_AFTER: their task was lost (the broker
+    was down when they were uploaded). Each job is claimed by `run_import_job`, so the
+    periodic sweep and a late task never import a file twice. Returns how many ran."""
+    stalled = ImportJob.objects.filter(
+        state=ImportJob.State.PENDING, created_at__lte=now - IMPORT_STALL_AFTER
+    ).values_list("pk", flat=True)
+    return sum(run_import_job(job_id=pk, now=now) is not None for pk in list(stalled)[:10])

@@ -62,6 +62,13 @@ def import_csv(job_id: int) -> None:
 
 
 @shared_task
+def import_stalled_files() -> None:
+    from leads.intake import run_stalled_import_jobs
+
+    run_stalled_import_jobs(now=timezone.now())
+
+
+@shared_task
 def escalate_due_leads() -> None:
     """The beat's escalation sweep: run every due ladder step, then record the heartbeat.
 
