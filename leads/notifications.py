@@ -75,7 +75,7 @@ def notify_user(
             )
         )
     # One INSERT ... ON CONFLICT DO NOTHING: a dedupe key already queued writes nothing, and
-    # no savepoint round trips (the escalation sweep writes several of these per step).
+    # no savepoint round trips (intake writes these for every lead, each escalation step several).
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
 
 
