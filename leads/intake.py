@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -174,6 +174,7 @@ def _ingest(
     idempotency_key: str,
     request_hash: str,
 ) -> Lead:
+    _lock_prospect(email=data.email, phone=data.phone)
     previous = _open_lead_of_same_prospect(email=data.email, phone=data.phone)
     team = previous.team if previous else route_team(source=source, product=data.product)
     lead = Lead(
@@ -221,6 +222,19 @@ def _ingest(
         )
     enqueue_on_commit(deliver_notifications)
     return lead
+
+
+def _lock_prospect(*, email: str, phone: str) -> None:
+    """Serialise inquiries of one prospect (a double-clicked form, a retry without a key), so
+    the second sees the first's lead and goes to the same rep. Transaction-scoped advisory
+    locks on the hashed email and phone, taken in a fixed order, before the team lock."""
+    if connection.vendor != "postgresql":
+        return  # SQLite (the fallback) runs one writing transaction at a time anyway
+    keys = sorted(f"prospect:{value}" for value in (email, phone) if value)
+    if keys:
+        with connection.cursor() as cursor:
+            locks = ", ".join(["pg_advisory_xact_lock(hashtext(%s))"] * len(keys))
+            cursor.execute(f"SELECT {locks}", keys)  # noqa: S608
 
 
 def _open_lead_of_same_prospect(*, email: str, phone: str) -> Lead | None:

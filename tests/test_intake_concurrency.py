@@ -81,3 +81,37 @@ def test_racing_retries_with_one_idempotency_key_store_one_lead(team) -> None:
     from leads.models import Notification
 
     assert Notification.objects.filter(channel="email").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_double_submitted_inquiry_goes_to_one_rep(team) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL advisory locks")
+    cache.clear()
+    for i in range(3):
+        make_rep(team=team, username=f"rep{i}")
+    _, key = source_with_key()
+    start = threading.Barrier(3)
+
+    def post() -> None:
+        try:
+            start.wait()
+            post_lead(key, {"name": "Dana", "email": "dana@example.com"})
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    leads = list(Lead.objects.order_by("pk"))
+    assert len(leads) == 3
+    assert len({lead.owner_id for lead in leads}) == 1
+    # The first stored is new; each later one is linked to an earlier lead of the prospect.
+    assert leads[0].previous_lead_id is None
+    assert all(
+        lead.previous_lead_id in {x.pk for x in leads[:i]} for i, lead in enumerate(leads) if i
+    )
