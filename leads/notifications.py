@@ -45,6 +45,27 @@ def notify_user(
     `dedupe_key` names the message ("lead:12:assigned:3"): queueing it twice writes nothing
     the second time. Call inside the transaction of the change being announced.
     """
+    rows = notification_rows(
+        user=user, lead=lead, event_type=event_type, subject=subject, body=body, now=now,
+        dedupe_key=dedupe_key,
+    )  # fmt: skip
+    # One INSERT ... ON CONFLICT DO NOTHING: a dedupe key already queued writes nothing, and
+    # no savepoint round trips (intake writes these for every lead, each escalation step several).
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def notification_rows(
+    *,
+    user: AbstractBaseUser,
+    lead: Lead | None,
+    event_type: str,
+    subject: str,
+    body: str,
+    now: datetime,
+    dedupe_key: str,
+) -> list[Notification]:
+    """The unsaved outbox rows of `notify_user`, for callers that insert many in one go
+    (with `ignore_conflicts=True`, which keeps the dedupe key's exactly-once)."""
     rows = [
         Notification(
             channel=Notification.Channel.IN_APP,
@@ -74,9 +95,7 @@ def notify_user(
                 dedupe_key=f"{dedupe_key}:email",
             )
         )
-    # One INSERT ... ON CONFLICT DO NOTHING: a dedupe key already queued writes nothing, and
-    # no savepoint round trips (intake writes these for every lead, each escalation step several).
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return rows
 
 
 def _lease() -> timedelta:

@@ -62,25 +62,36 @@ def slack_text(payload: dict[str, Any]) -> str:
 def queue_webhooks(lead: Lead, event: LeadEvent) -> None:
     """Write one outbox row per active webhook of the lead's team; inside the transaction."""
     hooks = list(Webhook.objects.filter(team_id=lead.team_id, is_active=True))
-    if not hooks:
-        return
+    if hooks:
+        Notification.objects.bulk_create(webhook_rows(lead, event, hooks), ignore_conflicts=True)
+
+
+def active_webhooks_by_team(team_ids: set[int]) -> dict[int, list[Webhook]]:
+    """The active webhooks of several teams in one query (for batched escalation steps)."""
+    hooks: dict[int, list[Webhook]] = {}
+    for hook in Webhook.objects.filter(team_id__in=team_ids, is_active=True):
+        hooks.setdefault(hook.team_id, []).append(hook)
+    return hooks
+
+
+def webhook_rows(lead: Lead, event: LeadEvent, hooks: list[Webhook]) -> list[Notification]:
+    """The unsaved outbox rows delivering `event` to `hooks`; deduplicated per hook and event."""
+    if event.type not in Webhook.EVENTS:
+        return []
     payload = event_payload(lead, event)
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                channel=Notification.Channel.WEBHOOK,
-                lead=lead,
-                event_type=event.type,
-                subject=f"{event.type} → {hook.url}"[:200],
-                payload={"webhook_id": hook.pk, "body": payload},
-                dedupe_key=f"webhook:{hook.pk}:event:{event.pk}",
-                created_at=event.at,
-                next_attempt_at=event.at,
-            )
-            for hook in hooks
-        ],
-        ignore_conflicts=True,
-    )
+    return [
+        Notification(
+            channel=Notification.Channel.WEBHOOK,
+            lead=lead,
+            event_type=event.type,
+            subject=f"{event.type} → {hook.url}"[:200],
+            payload={"webhook_id": hook.pk, "body": payload},
+            dedupe_key=f"webhook:{hook.pk}:event:{event.pk}",
+            created_at=event.at,
+            next_attempt_at=event.at,
+        )
+        for hook in hooks
+    ]
 
 
 class DeliveryError(Exception):
