@@ -2,9 +2,10 @@
 
 The timer is a column (`Lead.next_escalation_at`), not a broker message: the database says
 what is due, so a lost Redis queue loses nothing. A beat task calls `escalate_due_leads`
-every few seconds; it claims due rows one at a time with SKIP LOCKED, re-checks the lead
+every few seconds; it claims due rows in small batches with SKIP LOCKED, re-checks each lead
 under the lock, records the step under a unique constraint, writes the event and the outbox
-rows and sets the next due time, all in one transaction. See docs/architecture.md.
+rows and sets the next due time, in the batch's transaction (reassignments, which lock the
+team, in one transaction per lead). See docs/architecture.md.
 
 The ladder position is `Lead.escalation_level`: the number of steps taken. Each owner period
 has three steps, so level // 3 is the period and level % 3 the next step (reminder,
