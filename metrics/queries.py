@@ -413,6 +413,21 @@ def monthly_metrics(
     return cohort_metrics(leads=leads, first_day=start, last_day=end, tz=tz, period="month")
 
 
+def sum_of_cohorts(cohorts: Sequence[CohortMetrics]) -> CohortMetrics:
+    """The counts of several cohorts added up (counts are additive; the range's percentiles
+    are not, so they are left undefined rather than read with another pass over the range)."""
+    return CohortMetrics(
+        period_start=None,
+        group=None,
+        leads=sum(c.leads for c in cohorts),
+        contacted=sum(c.contacted for c in cohorts),
+        contacted_within_target=sum(c.contacted_within_target for c in cohorts),
+        qualified=sum(c.qualified for c in cohorts),
+        ordered=sum(c.ordered for c in cohorts),
+        bands=speed_to_lead(cohorts),
+    )
+
+
 def speed_to_lead(cohorts: Iterable[CohortMetrics]) -> tuple[BandCount, ...]:
     """Qualification and order rate by response-time band over the given cohorts."""
     totals: dict[str, list[int]] = {b.key: [0, 0, 0] for b in ALL_BANDS}
@@ -534,7 +549,9 @@ def daily_board(*, leads: QuerySet[Lead], day: date, tz: ZoneInfo, now: datetime
         (make(r, r["owner_id"], label(r["owner_id"])) for r in rows), key=lambda r: r.label
     )
     overdue = list(
-        cohort.filter(filters["overdue"]).select_related("owner", "team").order_by("respond_by")
+        cohort.filter(filters["overdue"])
+        .select_related("owner", "team__manager")
+        .order_by("respond_by")
     )
     return Board(
         day=day,
