@@ -139,6 +139,8 @@ def board(request: HttpRequest) -> HttpResponse:
         "next_day": day + timedelta(days=1),
         "query": request.GET.urlencode(),
         "self_url": request.get_full_path(),
+        "teams": list(teams_visible_to(request.user)),
+        "team_id": request.GET.get("team", ""),
     }
     template = "metrics/_board.html" if getattr(request, "htmx", False) else "metrics/board.html"
     return render(request, template, context)
