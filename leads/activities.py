@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from leads.assignment import choose_owner, reassign_lead
+from leads.escalation import stop_escalation
 from leads.models import Activity, Lead, LeadEvent, RepProfile
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ def log_activity(
                 lead.status = Lead.Status.CONTACTED
                 changed.append("status")
             if lead.next_escalation_at is not None:
-                lead.next_escalation_at = None
+                stop_escalation(lead)
                 changed.append("next_escalation_at")
             lead.record_event(
                 LeadEvent.Type.CONTACTED,
@@ -177,7 +178,7 @@ def change_status(
             lead.closed_at = now
             lead.close_reason = reason if to in STATUSES_NEEDING_REASON else ""
             lead.close_note = note
-            lead.next_escalation_at = None
+            stop_escalation(lead)
             lead.next_follow_up_at = None
             fields += ["closed_at", "close_reason", "close_note", "next_escalation_at"]
             fields.append("next_follow_up_at")

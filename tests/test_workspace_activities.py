@@ -147,3 +147,15 @@ def test_reaching_a_qualified_lead_again_keeps_its_status(lead, rep) -> None:
     log_activity(lead=lead, rep=rep, kind="call", outcome="reached", now=NOW)
     lead.refresh_from_db()
     assert lead.status == Lead.Status.QUALIFIED
+
+
+def test_after_first_contact_the_escalation_sweep_finds_nothing_due(lead, rep) -> None:
+    from leads.escalation import escalate_due_leads
+
+    log_activity(lead=lead, rep=rep, kind="call", outcome="reached", now=NOW)
+    escalate_due_leads(now=NOW + timedelta(hours=3))
+    lead.refresh_from_db()
+    assert lead.escalation_level == 0 and lead.owner == rep
+    assert not LeadEvent.objects.filter(
+        lead=lead, type__in=["lead.reminded", "lead.overdue", "lead.reassigned"]
+    ).exists()

@@ -83,7 +83,7 @@ def test_status_changes_and_refused_transitions(rep, lead) -> None:
 def test_manager_assigns_a_lead_and_both_reps_are_notified(team, manager, rep, lead) -> None:
     new = make_rep(team=team, username="newrep")
     response = post(api(manager), f"/api/v1/leads/{lead.pk}/assign", {"owner": "newrep"})
-    assert response.status_code == 200 and response.json()["owner"] == "newrep"
+    assert response.status_code == 200 and response.json()["owner"]["username"] == "newrep"
     for user in (rep, new):
         assert Notification.objects.filter(
             recipient=user, lead=lead, event_type="lead.reassigned", channel="in_app"

@@ -2,7 +2,7 @@
 
 Same rules as the pages: a lead the token's user may not see is 404, a role that may not
 act is 403, bad input is 400 and a transition the lead's state refuses is 409, all in the
-shared error shape. The lead is returned in a minimal shape (`LeadStateSerializer`); when
+shared error shape. The lead is returned in a minimal shape (`LeadSerializer`); when
 the intake's lead read serializer lands, these responses should reuse it.
 """
 
@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from leads.activities import WorkflowError, change_status, log_activity
 from leads.api.schema import error_responses
+from leads.api.serializers import LeadSerializer
 from leads.assignment import reassign_lead
 from leads.forms import ReassignForm
 from leads.models import Activity, Lead
@@ -31,28 +32,6 @@ from leads.models import Activity, Lead
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
-
-
-class LeadStateSerializer(serializers.ModelSerializer):
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-
-    class Meta:
-        model = Lead
-        fields = [
-            "id",
-            "status",
-            "owner",
-            "received_at",
-            "respond_by",
-            "first_touch_at",
-            "first_contact_at",
-            "qualified_at",
-            "ordered_at",
-            "closed_at",
-            "close_reason",
-            "next_follow_up_at",
-        ]
-        read_only_fields = fields
 
 
 class ActivityInSerializer(serializers.Serializer):
@@ -70,7 +49,7 @@ class ActivityInSerializer(serializers.Serializer):
 
 
 class ActivityOutSerializer(serializers.ModelSerializer):
-    lead = LeadStateSerializer(read_only=True)
+    lead = LeadSerializer(read_only=True)
 
     class Meta:
         model = Activity
@@ -153,7 +132,7 @@ class LeadStatusView(APIView):
             "qualified → ordered/disqualified/lost. Anything else is 409."
         ),
         request=StatusInSerializer,
-        responses={200: LeadStateSerializer, **error_responses(400, 401, 403, 404, 409)},
+        responses={200: LeadSerializer, **error_responses(400, 401, 403, 404, 409)},
         tags=["workspace"],
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -170,7 +149,7 @@ class LeadStatusView(APIView):
             )
         except WorkflowError as error:
             raise _refused(error) from error
-        return Response(LeadStateSerializer(lead).data)
+        return Response(LeadSerializer(lead).data)
 
 
 class LeadAssignView(APIView):
@@ -179,7 +158,7 @@ class LeadAssignView(APIView):
         summary="Reassign a lead to another rep of its team (managers)",
         description="Both the previous and the new owner are notified.",
         request=AssignInSerializer,
-        responses={200: LeadStateSerializer, **error_responses(400, 401, 403, 404)},
+        responses={200: LeadSerializer, **error_responses(400, 401, 403, 404)},
         tags=["workspace"],
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -206,4 +185,4 @@ class LeadAssignView(APIView):
                 reason=form.cleaned_data["reason"],
                 now=timezone.now(),
             )
-        return Response(LeadStateSerializer(lead).data)
+        return Response(LeadSerializer(lead).data)
