@@ -426,6 +426,20 @@ def answers(request: HttpRequest) -> HttpResponse:
     return render(request, "leads/workspace/answers.html", context)
 
 
+@login_required
+@permission_required("leads.change_answer", raise_exception=True)
+def edit_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    answer = get_object_or_404(Answer, pk=pk)
+    form = AnswerForm(request.POST or None, instance=answer)
+    if request.method == "POST" and form.is_valid():
+        answer = form.save(commit=False)
+        answer.updated_by, answer.updated_at = request.user, timezone.now()
+        answer.save()
+        messages.success(request, "Answer saved.")
+        return redirect("leads:answers")
+    return render(request, "leads/workspace/answer_edit.html", {"form": form, "answer": answer})
+
+
 @require_POST
 @login_required
 @permission_required("leads.delete_answer", raise_exception=True)
