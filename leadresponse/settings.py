@@ -216,6 +216,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": timedelta(seconds=env.float("LEADS_DELIVERY_INTERVAL_SECONDS", default=15)),
         "options": {"expires": 60},
     },
+    # An upload whose task was lost (broker down at the time) is picked up here.
+    "import-stalled-files": {
+        "task": "leads.tasks.import_stalled_files",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
 }
 
 # --- The product ------------------------------------------------------------------------

@@ -12,13 +12,16 @@ from leads.models import (
     ApiToken,
     EscalationStep,
     HolidayCalendar,
+    ImportJob,
     Lead,
     LeadEvent,
     Notification,
     Product,
     RepProfile,
     ResponsePolicy,
+    RoutingRule,
     Source,
+    SpamCount,
     SweepHeartbeat,
     Team,
     TeamHoliday,
@@ -65,6 +68,11 @@ class SourceAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ApiKeyInline]
     actions = ["issue_api_key"]
+    readonly_fields = ["embed_snippet"]
+
+    @admin.display(description="Embed on your site")
+    def embed_snippet(self, source: Source) -> str:
+        return embed_snippet_for(source)
 
     @admin.action(description="Issue a new API key (shown once)")
     def issue_api_key(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
@@ -215,3 +223,47 @@ class AnswerAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Answer, form: object, change: bool) -> None:
         obj.updated_by, obj.updated_at = request.user, timezone.now()
         super().save_model(request, obj, form, change)
+
+
+# --- intake ---
+
+
+def embed_snippet_for(source: Source) -> str:
+    """A copy-paste iframe of the hosted form (shown on the source's admin page)."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils.html import format_html
+
+    if source.pk is None or source.kind != Source.Kind.FORM:
+        return "Only form sources have a hosted form."
+    url = settings.SITE_URL + reverse("leads:form", args=[source.slug])
+    snippet = (
+        f'<iframe src="{url}" title="Contact us" width="100%" height="720" loading="lazy"></iframe>'
+    )
+    note = "Add your site's origin to LEADS_FORM_FRAME_ANCESTORS, or browsers refuse the frame."
+    return format_html(
+        '<textarea readonly rows="3" cols="80" class="vLargeTextField">{}</textarea>'
+        '<p class="help">{}</p>',
+        snippet,
+        note,
+    )
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "product", "source", "team", "priority"]
+    list_filter = ["team"]
+
+
+@admin.register(SpamCount)
+class SpamCountAdmin(admin.ModelAdmin):
+    list_display = ["day", "source", "dropped"]
+    list_filter = ["source"]
+    date_hierarchy = "day"
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "filename", "created_by", "state", "imported_rows"]
+    exclude = ["content"]
+    readonly_fields = ["created_by", "state", "total_rows", "processed_rows", "imported_rows"]

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
@@ -77,8 +78,18 @@ def choose_owner(
     Must run inside a transaction: it locks the team row, so concurrent choices for one team
     queue up and each sees the round robin turn and open-lead counts the previous one left
     (lock, then re-check). The chosen rep's turn is recorded before returning.
+
+    Intake is the hot path and the team lock is held until commit, so this is three
+    statements: bump the team's turn counter (which takes the lock), read the candidates
+    with their open-lead counts and product knowledge, record the chosen rep's turn.
     """
-    locked = Team.objects.select_for_update().get(pk=team.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Team._meta.db_table} SET assignments_made = assignments_made + 1 "  # noqa: S608
+            "WHERE id = %s RETURNING assignments_made",
+            [team.pk],
+        )
+        (turn,) = cursor.fetchone()
     open_leads = (
         Lead.objects.open()
         .filter(owner=OuterRef("user_id"))
@@ -87,39 +98,34 @@ def choose_owner(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    candidates = (
-        RepProfile.objects.filter(team=locked, is_available=True, user__is_active=True)
+    knows_product = Exists(
+        RepProfile.products.through.objects.filter(
+            repprofile_id=OuterRef("pk"), product_id=product.pk if product else None
+        )
+    )
+    candidates = list(
+        RepProfile.objects.filter(team=team, is_available=True, user__is_active=True)
         .filter(Q(out_of_office_until=None) | Q(out_of_office_until__lte=now))
         .exclude(user_id__in=exclude)
-        .annotate(open_leads=Coalesce(Subquery(open_leads), 0))
+        .annotate(open_leads=Coalesce(Subquery(open_leads), 0), knows=knows_product)
         .filter(open_leads__lt=F("max_open_leads"))
+        .select_related("user")
     )
-    available = candidates.count()
-    pool, why = candidates, f"round robin among {available} available reps"
+    pool, why = candidates, f"round robin among {len(candidates)} available reps"
     if product is not None:
-        experts = candidates.filter(
-            Exists(
-                RepProfile.products.through.objects.filter(
-                    repprofile_id=OuterRef("pk"), product_id=product.pk
-                )
-            )
-        )
-        expert_count = experts.count()
-        if expert_count:
+        experts = [rep for rep in candidates if rep.knows]
+        if experts:
             pool, why = (
                 experts,
-                f"round robin among {expert_count} available reps who know {product}",
+                f"round robin among {len(experts)} available reps who know {product}",
             )
-        elif available:
+        elif candidates:
             why += f" (none who knows {product} is available)"
-    rep = pool.select_related("user").order_by("last_assigned_turn", "pk").first()
+    if not pool:
+        return Choice(owner=fallback_owner(team), reason="no rep available", unrouted=True)
 
-    if rep is None:
-        return Choice(owner=fallback_owner(locked), reason="no rep available", unrouted=True)
-
-    locked.assignments_made += 1
-    locked.save(update_fields=["assignments_made"])
-    RepProfile.objects.filter(pk=rep.pk).update(last_assigned_turn=locked.assignments_made)
+    rep = min(pool, key=lambda r: (r.last_assigned_turn, r.pk))
+    RepProfile.objects.filter(pk=rep.pk).update(last_assigned_turn=turn)
     return Choice(owner=rep.user, reason=why)
 
 

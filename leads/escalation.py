@@ -13,12 +13,16 @@ overdue, reassign).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from leads.assignment import choose_owner, fallback_owner, reassign_lead
 from leads.durations import parse_duration
@@ -35,6 +39,9 @@ SWEEP_HEARTBEAT = "escalation-sweep"
 # Leads escalated per sweep call. One transaction (about ten statements) each, so a batch is
 # well under a second; the task loops batches until nothing is due.
 SWEEP_BATCH = 200
+FAILED_STEP_RETRY = timedelta(minutes=5)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,23 +105,32 @@ def _period_bounds(lead: Lead, period: int, ladder: Ladder) -> tuple[datetime, d
     return handed_over, handed_over + ladder.reassign_target
 
 
-def _claim_due_lead(now: datetime) -> Lead | None:
-    # Served by the partial index lead_escalation_due; SKIP LOCKED lets concurrent sweeps
-    # (two workers, two beats, a redelivered task) each take a different row.
+def claim_query(now: datetime) -> QuerySet[Lead]:
+    """The next due lead, locked. Served by the partial index lead_escalation_due (a test
+    checks the plan); SKIP LOCKED lets concurrent sweeps (two workers, two beats, a
+    redelivered task) each take a different row instead of waiting or repeating one."""
+    # No joins: the team and owner are read by primary key when the step needs them, which
+    # keeps the claim's planning and locking to the one row.
     return (
-        Lead.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("team", "owner")
+        Lead.objects.select_for_update(skip_locked=True)
         .filter(next_escalation_at__isnull=False, next_escalation_at__lte=now)
-        .order_by("next_escalation_at")
-        .first()
+        .order_by("next_escalation_at")[:1]
     )
 
 
-def escalate_due_leads(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
+def _claim_due_lead(now: datetime) -> Lead | None:
+    return next(iter(claim_query(now)), None)
+
+
+def escalate_due_leads(
+    *, now: datetime, limit: int = SWEEP_BATCH, clock: Callable[[], datetime] = timezone.now
+) -> int:
     """Run the ladder steps due at `now`, at most `limit` leads; return how many ran.
 
     Each lead is its own transaction: a crash loses at most the step in progress, which
-    rolls back and is claimed again by the next sweep.
+    rolls back and is claimed again by the next sweep. `now` is the cut-off; each step is
+    stamped with `clock()` when it runs, so a long sweep records honest times (and
+    lateness) instead of the time it started.
     """
     ladder = Ladder.from_settings()
     done = 0
@@ -123,7 +139,15 @@ def escalate_due_leads(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
             lead = _claim_due_lead(now)
             if lead is None:
                 break
-            run_due_step(lead, now=now, ladder=ladder)
+            at = max(now, clock())
+            try:
+                with transaction.atomic():  # a savepoint: the failed step leaves no trace
+                    run_due_step(lead, now=at, ladder=ladder)
+            except Exception:
+                # One broken lead (e.g. a team with no rep, manager or admin left) must not
+                # block the queue: it is first in claim order, so retry it later instead.
+                logger.exception("escalation step failed for lead %s; retrying later", lead.pk)
+                Lead.objects.filter(pk=lead.pk).update(next_escalation_at=at + FAILED_STEP_RETRY)
         done += 1
     return done
 

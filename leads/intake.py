@@ -12,14 +12,16 @@ import csv
 import io
 import re
 import unicodedata
+import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -172,21 +174,12 @@ def _ingest(
     idempotency_key: str,
     request_hash: str,
 ) -> Lead:
+    _lock_prospect(email=data.email, phone=data.phone)
     previous = _open_lead_of_same_prospect(email=data.email, phone=data.phone)
-    if previous is not None:
-        # One prospect, one rep: the repeat inquiry goes to whoever already has them.
-        team, owner, unrouted = previous.team, previous.owner, previous.unrouted
-        reason = f"repeat inquiry: lead #{previous.pk} of the same prospect is open"
-    else:
-        team = route_team(source=source, product=data.product)
-        choice = choose_owner(team=team, product=data.product, now=now)
-        owner, unrouted, reason = choice.owner, choice.unrouted, choice.reason
-
+    team = previous.team if previous else route_team(source=source, product=data.product)
     lead = Lead(
         source=source,
         team=team,
-        owner=owner,
-        unrouted=unrouted,
         previous_lead=previous,
         name=data.name,
         email=data.email,
@@ -199,7 +192,17 @@ def _ingest(
         received_at=now,
         assigned_at=now,
     )
+    # Before the owner is chosen: choosing takes the team lock, held until commit, and the
+    # clock does not depend on the owner.
     start_escalation_clock(lead)
+    if previous is not None:
+        # One prospect, one rep: the repeat inquiry goes to whoever already has them.
+        owner, unrouted = previous.owner, previous.unrouted
+        reason = f"repeat inquiry: lead #{previous.pk} of the same prospect is open"
+    else:
+        choice = choose_owner(team=team, product=data.product, now=now)
+        owner, unrouted, reason = choice.owner, choice.unrouted, choice.reason
+    lead.owner, lead.unrouted = owner, unrouted
     lead.save(force_insert=True)
 
     lead.record_event(LeadEvent.Type.CREATED, at=now, channel=channel, source=source.slug)
@@ -219,6 +222,19 @@ def _ingest(
         )
     enqueue_on_commit(deliver_notifications)
     return lead
+
+
+def _lock_prospect(*, email: str, phone: str) -> None:
+    """Serialise inquiries of one prospect (a double-clicked form, a retry without a key), so
+    the second sees the first's lead and goes to the same rep. Transaction-scoped advisory
+    locks on the hashed email and phone, taken in a fixed order, before the team lock."""
+    if connection.vendor != "postgresql":
+        return  # SQLite (the fallback) runs one writing transaction at a time anyway
+    keys = sorted(f"prospect:{value}" for value in (email, phone) if value)
+    if keys:
+        with connection.cursor() as cursor:
+            locks = ", ".join(["pg_advisory_xact_lock(hashtext(%s))"] * len(keys))
+            cursor.execute(f"SELECT {locks}", keys)  # noqa: S608
 
 
 def _open_lead_of_same_prospect(*, email: str, phone: str) -> Lead | None:
@@ -353,7 +369,8 @@ class ImportRowForm(forms.Form):
                 self.add_error(name, f"{raw!r} is not an ISO 8601 date and time.")
                 continue
             if timezone.is_naive(parsed):
-                parsed = timezone.make_aware(parsed)  # the site's time zone
+                # The site's time zone, whatever zone a request may have activated.
+                parsed = timezone.make_aware(parsed, zoneinfo.ZoneInfo(settings.TIME_ZONE))
             data[name] = parsed
         if self.errors:
             return data
@@ -698,3 +715,16 @@ def source_figures(*, now: datetime) -> dict[str, Any]:
         for s in sources
     ]
     return {"rows": rows, "week_start": week, "window_days": FOLLOW_UP_WINDOW_DAYS, "now": now}
+
+
+IMPORT_STALL_AFTER = timedelta(seconds=30)
+
+
+def run_stalled_import_jobs(*, now: datetime) -> int:
+    """Import uploads still waiting after IMPORT_STALL_AFTER: their task was lost (the broker
+    was down when they were uploaded). Each job is claimed by `run_import_job`, so the
+    periodic sweep and a late task never import a file twice. Returns how many ran."""
+    stalled = ImportJob.objects.filter(
+        state=ImportJob.State.PENDING, created_at__lte=now - IMPORT_STALL_AFTER
+    ).values_list("pk", flat=True)
+    return sum(run_import_job(job_id=pk, now=now) is not None for pk in list(stalled)[:10])

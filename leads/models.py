@@ -399,6 +399,12 @@ class Lead(models.Model):
             # Cohorts by week received, per team (metrics) and overall (board, exports).
             models.Index(fields=["team", "received_at"], name="lead_team_received"),
             models.Index(fields=["received_at"], name="lead_received"),
+            # The board's banner: open leads that found no rep (metrics.views.board).
+            models.Index(
+                fields=["team"],
+                condition=Q(unrouted=True, status__in=["new", "contacted", "qualified"]),
+                name="lead_unrouted_open",
+            ),
             # Repeat inquiries: an open lead of the same prospect (leads.intake).
             models.Index(
                 fields=["email"],

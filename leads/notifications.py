@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from leads.durations import parse_duration
 from leads.models import Lead, Notification
@@ -45,7 +45,7 @@ def notify_user(
     `dedupe_key` names the message ("lead:12:assigned:3"): queueing it twice writes nothing
     the second time. Call inside the transaction of the change being announced.
     """
-    _insert_once(
+    rows = [
         Notification(
             channel=Notification.Channel.IN_APP,
             recipient=user,
@@ -59,9 +59,9 @@ def notify_user(
             sent_at=now,
             dedupe_key=f"{dedupe_key}:in_app",
         )
-    )
+    ]
     if user.email:
-        _insert_once(
+        rows.append(
             Notification(
                 channel=Notification.Channel.EMAIL,
                 recipient=user,
@@ -74,17 +74,9 @@ def notify_user(
                 dedupe_key=f"{dedupe_key}:email",
             )
         )
-
-
-def _insert_once(notification: Notification) -> None:
-    try:
-        with (
-            transaction.atomic()
-        ):  # a savepoint, so a duplicate leaves the caller's transaction usable
-            notification.save()
-    except IntegrityError:
-        if not Notification.objects.filter(dedupe_key=notification.dedupe_key).exists():
-            raise
+    # One INSERT ... ON CONFLICT DO NOTHING: a dedupe key already queued writes nothing, and
+    # no savepoint round trips (intake writes these for every lead, each escalation step several).
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def _lease() -> timedelta:

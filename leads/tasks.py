@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from celery import shared_task
@@ -24,14 +25,25 @@ def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> None:
     """
 
     def send() -> None:
+        global _broker_down_until
+        if time.monotonic() < _broker_down_until:
+            return  # still in the pause after a failure: the sweep will catch up
         try:
             task.apply_async(args=args, kwargs=kwargs, retry=False)
         except Exception:
+            _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
             logger.warning(
                 "broker unavailable: %s not enqueued; the sweep will catch up", task.name
             )
 
     transaction.on_commit(send)
+
+
+# A failed publish to an unreachable Redis takes seconds (the client's own connect retries),
+# and it happens before the response is sent: after one failure, this process stops trying
+# for a while, so only one request per process and pause waits for the broker.
+BROKER_PAUSE_SECONDS = 30
+_broker_down_until = 0.0
 
 
 @shared_task
@@ -47,6 +59,13 @@ def import_csv(job_id: int) -> None:
     from leads.intake import run_import_job  # intake enqueues tasks: import it lazily
 
     run_import_job(job_id=job_id, now=timezone.now())
+
+
+@shared_task
+def import_stalled_files() -> None:
+    from leads.intake import run_stalled_import_jobs
+
+    run_stalled_import_jobs(now=timezone.now())
 
 
 @shared_task

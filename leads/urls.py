@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from leads import views, views_intake, views_privacy, views_workspace
+from leads import views, views_intake, views_notifications, views_privacy, views_workspace
 
 app_name = "leads"
 
@@ -28,4 +28,10 @@ urlpatterns = [
     path("privacy/", views_privacy.privacy, name="privacy"),
     path("privacy/export/", views_privacy.privacy_export, name="privacy-export"),
     path("privacy/erase/", views_privacy.privacy_erase, name="privacy-erase"),
+    path("notifications/", views_notifications.notifications, name="notifications"),
+    path(
+        "notifications/read/",
+        views_notifications.mark_notifications_read,
+        name="notifications-read",
+    ),
 ]

@@ -13,15 +13,28 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connections
-from django.db.models import Aggregate, Count, DateField, F, FloatField, Func, Q, QuerySet
-from django.db.models.functions import Trunc
+from django.db import connections, transaction
+from django.db.models import (
+    Aggregate,
+    Case,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from leads.models import Lead
 
@@ -53,22 +66,6 @@ GROUPINGS = {
     "temperature": "temperature",
 }
 PERIODS = ("week", "month")
-
-
-def _band_filters() -> dict[str, Q]:
-    contacted = Q(first_contact_at__isnull=False)
-    filters: dict[str, Q] = {}
-    lower: timedelta | None = None
-    for band in BANDS:
-        q = contacted
-        if lower is not None:
-            q &= Q(first_contact_at__gt=F("received_at") + lower)
-        if band.upper is not None:
-            q &= Q(first_contact_at__lte=F("received_at") + band.upper)
-        filters[band.key] = q
-        lower = band.upper
-    filters[NEVER.key] = Q(first_contact_at__isnull=True)
-    return filters
 
 
 # --- results -----------------------------------------------------------------------------
@@ -213,7 +210,7 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
 # --- cohorts -----------------------------------------------------------------------------
 
 
-def _cohort_aggregates(*, percentiles: bool, bands: bool = True) -> dict[str, Aggregate]:
+def _cohort_aggregates(*, percentiles: bool) -> dict[str, Aggregate]:
     aggs: dict[str, Aggregate] = {
         "leads": Count("id"),
         "contacted": Count("id", filter=Q(first_contact_at__isnull=False)),
@@ -222,17 +219,19 @@ def _cohort_aggregates(*, percentiles: bool, bands: bool = True) -> dict[str, Ag
         "qualified": Count("id", filter=Q(qualified_at__isnull=False)),
         "ordered": Count("id", filter=Q(ordered_at__isnull=False)),
     }
-    for key, q in (_band_filters() if bands else {}).items():
-        aggs[f"b_{key}"] = Count("id", filter=q)
-        aggs[f"bq_{key}"] = Count("id", filter=q & Q(qualified_at__isnull=False))
-        aggs[f"bo_{key}"] = Count("id", filter=q & Q(ordered_at__isnull=False))
     if percentiles:
         aggs["median"] = PercentileCont(_response_seconds(), 0.5)
         aggs["p90"] = PercentileCont(_response_seconds(), 0.9)
     return aggs
 
 
-def _row_to_metrics(row: dict[str, Any], *, period_start: date | None, group: Any) -> CohortMetrics:
+def _row_to_metrics(
+    row: dict[str, Any],
+    *,
+    period_start: date | None,
+    group: Any,
+    bands: dict[str, tuple[int, int, int]],
+) -> CohortMetrics:
     return CohortMetrics(
         period_start=period_start,
         group=group,
@@ -243,12 +242,7 @@ def _row_to_metrics(row: dict[str, Any], *, period_start: date | None, group: An
         ordered=row["ordered"],
         response_seconds_median=row.get("median"),
         response_seconds_p90=row.get("p90"),
-        bands=tuple(
-            BandCount(
-                b, row.get(f"b_{b.key}", 0), row.get(f"bq_{b.key}", 0), row.get(f"bo_{b.key}", 0)
-            )
-            for b in ALL_BANDS
-        ),
+        bands=tuple(BandCount(b, *bands.get(b.key, (0, 0, 0))) for b in ALL_BANDS),
     )
 
 
@@ -265,53 +259,116 @@ def cohort_metrics(
     """The four metrics for leads received from `first_day` to `last_day` in `tz`.
 
     With `period` ("week" or "month") the range is widened to whole periods and one cohort
-    per period is returned, empty periods included when not split; with `period=None` one
-    cohort for the whole range. `group_by` (a key of GROUPINGS) splits each cohort; only
-    non-empty groups are returned then. `bands=False` leaves the response-time bands out
-    (reported as zero), for callers that do not show them (the API).
+    per period is returned, empty periods included; with `period=None` one cohort for the
+    whole range. `group_by` (a key of GROUPINGS) splits the whole range instead (period is
+    ignored; only non-empty groups are returned). `bands=False` leaves the response-time
+    bands out (reported as zero), for callers that do not show them (the API).
+
+    Why one aggregate query per period rather than one GROUP BY: an ordered-set aggregate
+    (percentile_cont) makes PostgreSQL sort the whole range by the group key before sorting
+    each group again; a query per period reads its own index range (lead_received /
+    lead_team_received) and sorts only its own contacted leads. docs/metrics.md, "Speed".
     """
     if period is not None:
-        starts = periods_between(first_day, last_day, period)
-        window_start = local_midnight(starts[0], tz)
-        window_end = local_midnight(next_period(starts[-1], period), tz)
+        windows = [
+            (s, local_midnight(s, tz), local_midnight(next_period(s, period), tz))
+            for s in periods_between(first_day, last_day, period)
+        ]
     else:
-        starts = []
-        window_start = local_midnight(first_day, tz)
-        window_end = local_midnight(last_day + timedelta(days=1), tz)
-    cohort = leads.filter(received_at__gte=window_start, received_at__lt=window_end)
-
-    keys: list[str] = []
-    if period is not None:
-        cohort = cohort.annotate(
-            period_start=Trunc("received_at", period, output_field=DateField(), tzinfo=tz)
-        )
-        keys.append("period_start")
-    if group_by is not None:
-        keys.append(GROUPINGS[group_by])
-
+        windows = [
+            (None, local_midnight(first_day, tz), local_midnight(last_day + timedelta(days=1), tz))
+        ]
     in_db = _uses_percentile_aggregate(leads)
-    aggregates = _cohort_aggregates(percentiles=in_db, bands=bands)
-    if keys:
-        rows = list(cohort.order_by().values(*keys).annotate(**aggregates))
-    else:
-        rows = [cohort.aggregate(**aggregates)]
-    if not in_db:
-        _fill_percentiles_in_python(rows, cohort, keys)
+    aggregates = _cohort_aggregates(percentiles=in_db)
+    with _tuned_for_aggregates(leads.db):
+        if group_by is not None:
+            return _grouped_metrics(leads, windows[0][1], windows[-1][2], group_by, aggregates)
+        rows = []
+        for _start, lo, hi in windows:
+            cohort = leads.filter(received_at__gte=lo, received_at__lt=hi).order_by()
+            row = cohort.aggregate(**aggregates)
+            if not in_db:
+                _fill_percentiles_in_python([row], cohort, [])
+            rows.append(row)
+        band_counts = _band_counts(leads, windows) if bands else {}
+    return [
+        _row_to_metrics(row, period_start=start, group=None, bands=band_counts.get(i, {}))
+        for i, (row, (start, _lo, _hi)) in enumerate(zip(rows, windows, strict=True))
+    ]
 
-    def ident(row: dict[str, Any]) -> tuple[date | None, Any]:
-        p = row.get("period_start") if period is not None else None
-        g = row.get(GROUPINGS[group_by]) if group_by is not None else None
-        return p, g
 
-    found = {
-        ident(row): _row_to_metrics(row, period_start=ident(row)[0], group=ident(row)[1])
-        for row in rows
-    }
-    if group_by is None and period is not None:
-        return [found.get((s, None), CohortMetrics(period_start=s, group=None)) for s in starts]
-    if group_by is None:
-        return [found[(None, None)]]
-    return [found[k] for k in sorted(found, key=lambda k: (k[0] or date.min, str(k[1])))]
+def _grouped_metrics(
+    leads: QuerySet[Lead],
+    window_start: datetime,
+    window_end: datetime,
+    group_by: str,
+    aggregates: dict[str, Aggregate],
+) -> list[CohortMetrics]:
+    key = GROUPINGS[group_by]
+    cohort = leads.filter(received_at__gte=window_start, received_at__lt=window_end).order_by()
+    rows = list(cohort.values(key).annotate(**aggregates))
+    if not _uses_percentile_aggregate(leads):
+        _fill_percentiles_in_python(rows, cohort, [key])
+    metrics = [_row_to_metrics(row, period_start=None, group=row[key], bands={}) for row in rows]
+    return sorted(metrics, key=lambda m: str(m.group))
+
+
+class _WidthBucket(Func):
+    # width_bucket(received_at, ARRAY[lower bounds]): the 1-based period a lead falls in,
+    # found by binary search; cheaper per row than converting each timestamp to local time.
+    template = "width_bucket(%(expressions)s::timestamptz[])"
+    output_field = IntegerField()
+
+
+def _period_index(leads: QuerySet[Lead], windows: list[tuple[Any, datetime, datetime]]) -> Any:
+    if connections[leads.db].vendor == "postgresql":
+        return _WidthBucket(F("received_at"), Value([lo for _s, lo, _hi in windows]))
+    whens = [When(received_at__lt=hi, then=Value(i + 1)) for i, (_s, _lo, hi) in enumerate(windows)]
+    return Case(*whens, default=Value(0), output_field=IntegerField())
+
+
+def _band_of_lead() -> Case:
+    whens = [When(first_contact_at__isnull=True, then=Value(NEVER.key))]
+    whens += [
+        When(first_contact_at__lte=F("received_at") + b.upper, then=Value(b.key))
+        for b in BANDS
+        if b.upper is not None
+    ]
+    return Case(*whens, default=Value("later"), output_field=CharField())
+
+
+def _band_counts(
+    leads: QuerySet[Lead], windows: list[tuple[Any, datetime, datetime]]
+) -> dict[int, dict[str, tuple[int, int, int]]]:
+    """Per window index: band key -> (leads, qualified, ordered), in one grouped query."""
+    cohort = leads.filter(received_at__gte=windows[0][1], received_at__lt=windows[-1][2])
+    rows = (
+        cohort.order_by()
+        .annotate(period_index=_period_index(leads, windows), band=_band_of_lead())
+        .values("period_index", "band")
+        .annotate(
+            n=Count("id"),
+            q=Count("id", filter=Q(qualified_at__isnull=False)),
+            o=Count("id", filter=Q(ordered_at__isnull=False)),
+        )
+    )
+    found: dict[int, dict[str, tuple[int, int, int]]] = defaultdict(dict)
+    for row in rows:
+        found[row["period_index"] - 1][row["band"]] = (row["n"], row["q"], row["o"])
+    return found
+
+
+@contextmanager
+def _tuned_for_aggregates(using: str) -> Iterator[None]:
+    """On PostgreSQL: no JIT (compiling costs more than it saves on these short queries) and
+    enough work_mem to sort a period's response times in memory; both for this transaction."""
+    if connections[using].vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        yield
 
 
 def _fill_percentiles_in_python(

@@ -275,7 +275,7 @@ def _dashboard_request(
     request: HttpRequest, *, mine: bool
 ) -> tuple[MetricScope, DashboardForm, dict[str, Any]]:
     teams = [] if mine else list(teams_visible_to(request.user))
-    form = DashboardForm(request.GET, teams=teams)
+    form = DashboardForm(request.GET or None, teams=teams)
     data = form.cleaned_data if form.is_valid() else {}
     scope = rep_scope(request.user) if mine else _team_scope(request, data.get("team"))
     today = timezone.now().astimezone(scope.tz).date()
@@ -337,7 +337,7 @@ def build_monthly(*, scope: MetricScope, today: date, goals: list[Goal]) -> dict
 @permission_required("metrics.view_metrics", raise_exception=True)
 def monthly(request: HttpRequest) -> HttpResponse:
     teams = list(teams_visible_to(request.user))
-    form = DashboardForm(request.GET, teams=teams)
+    form = DashboardForm(request.GET or None, teams=teams)
     data = form.cleaned_data if form.is_valid() else {}
     scope = _team_scope(request, data.get("team"))
     goals = _goals(scope)

@@ -132,3 +132,26 @@ def test_a_lead_without_a_manager_ends_with_an_admin(team, admin_user) -> None:
     lead.refresh_from_db()
     assert lead.owner == admin_user
     assert lead.next_escalation_at is None
+
+
+def test_a_lead_that_cannot_be_escalated_does_not_block_the_others(team, reps) -> None:
+    from django.contrib.auth import get_user_model
+
+    from tests.factories import TeamFactory
+
+    orphan_team = TeamFactory(slug="orphans", name="Orphans")  # no rep, manager or admin
+    stuck_owner = make_rep(team=orphan_team, username="stuck")
+    get_user_model().objects.filter(is_superuser=True).delete()
+    with time_machine.travel(T0, tick=False) as traveller:
+        stuck = make_lead(team=orphan_team, owner=stuck_owner, received_at=timezone.now())
+        fine = make_lead(
+            team=team, owner=reps[0], received_at=timezone.now() + timedelta(seconds=1)
+        )
+        # Four steps of the fine lead, three claims of the stuck one (the last one failing).
+        assert sweep_at(traveller, 91) == 7
+    stuck.refresh_from_db()
+    fine.refresh_from_db()
+    assert count(fine, LeadEvent.Type.REASSIGNED) == 1
+    assert count(stuck, LeadEvent.Type.REASSIGNED) == 0
+    assert stuck.escalation_level == 2  # reminded and overdue; the reassignment waits
+    assert stuck.next_escalation_at == T0 + timedelta(minutes=96)

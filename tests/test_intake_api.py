@@ -115,6 +115,16 @@ def test_unknown_fields_are_rejected_by_name(rep) -> None:
     assert not Lead.objects.exists()
 
 
+def test_numbers_where_strings_belong_are_rejected_not_coerced(rep) -> None:
+    _, key = source_with_key()
+    response = post_lead(key, LEAD | {"external_id": 0, "phone": 5550100})
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {"external_id": ["Not a valid string."], "phone": ["Not a valid string."]}
+    }
+    assert not Lead.objects.exists()
+
+
 def test_a_lead_without_email_or_phone_is_rejected(rep) -> None:
     _, key = source_with_key()
     response = post_lead(key, {"name": "Nobody"})

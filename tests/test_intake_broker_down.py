@@ -68,24 +68,29 @@ def test_a_lead_is_stored_and_assigned_when_the_broker_does_not_answer(team) -> 
             except OSError:
                 assert time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.1)
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{web}/api/v1/leads",
-            data=json.dumps({"name": "Dana", "email": "dana@example.com"}).encode(),
-            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-            method="POST",
-        )
-        started = time.monotonic()
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            status, body = response.status, json.loads(response.read())
-        elapsed = time.monotonic() - started
+        results = [post(web, key, email) for email in ("dana@example.com", "sam@example.com")]
     finally:
         server.terminate()
         _, stderr = server.communicate(timeout=10)
 
-    assert status == 201, stderr.decode()
-    lead = Lead.objects.get(pk=body["id"])
-    assert lead.owner == rep
-    # The outbox row waits for the sweep; the broker being down lost nothing.
-    assert Notification.objects.filter(lead=lead, channel="email", state="pending").exists()
+    for status, body, _ in results:
+        assert status == 201, stderr.decode()
+        lead = Lead.objects.get(pk=body["id"])
+        assert lead.owner == rep
+        # The outbox row waits for the sweep; the broker being down lost nothing.
+        assert Notification.objects.filter(lead=lead, channel="email", state="pending").exists()
     assert b"broker unavailable" in stderr
-    assert elapsed < 10
+    # Only the first request waits for the broker's connect retries; later ones do not try.
+    assert results[0][2] < 20 and results[1][2] < 2
+
+
+def post(port: int, key: str, email: str) -> tuple[int, dict, float]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/leads",
+        data=json.dumps({"name": "Dana", "email": email}).encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    started = time.monotonic()
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        return response.status, json.loads(response.read()), time.monotonic() - started

@@ -125,3 +125,13 @@ def test_stored_text_is_shown_escaped(form_source, rep) -> None:
     response = submit(form_source, {"name": "<script>alert(1)</script>", "email": "bad"})
     assert b"<script>alert(1)</script>" not in response.content
     assert b"&lt;script&gt;" in response.content
+
+
+def test_the_source_admin_page_shows_an_embed_snippet(form_source, admin_user) -> None:
+    from tests.conftest import client_for
+
+    response = client_for(admin_user).get(f"/admin/leads/source/{form_source.pk}/change/")
+    assert response.status_code == 200
+    assert (
+        "&lt;iframe src=&quot;http://127.0.0.1:8000/f/website/&quot;" in response.content.decode()
+    )

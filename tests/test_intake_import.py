@@ -174,3 +174,22 @@ def test_a_file_that_is_not_utf8_is_refused_on_the_page(setup, manager) -> None:
     response = client_for(manager).post("/leads/import/", {"file": upload})
     assert response.status_code == 200 and b"not UTF-8" in response.content
     assert not ImportJob.objects.exists()
+
+
+def test_an_upload_whose_task_was_lost_is_imported_by_the_sweep(setup, manager) -> None:
+    from datetime import timedelta
+
+    from leads.intake import run_stalled_import_jobs
+
+    uploaded = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    job = ImportJob.objects.create(
+        created_by=manager,
+        filename="x.csv",
+        content=HEADER + "2026-03-02T09:15:00Z,Dana,dana@example.com,,,trade-show,,,ana,,,,,,,\n",
+        created_at=uploaded,
+    )
+    assert run_stalled_import_jobs(now=uploaded + timedelta(seconds=5)) == 0  # task may come
+    assert run_stalled_import_jobs(now=uploaded + timedelta(minutes=1)) == 1
+    job.refresh_from_db()
+    assert (job.state, job.imported_rows) == ("done", 1)
+    assert run_stalled_import_jobs(now=uploaded + timedelta(minutes=2)) == 0

@@ -113,6 +113,14 @@ RULES: dict[str, Rule] = {
     "logout": Rule(PUBLIC | {k: 302 for k in ROLES} | {"anonymous": LOGIN}, method="post"),
     "api-schema": Rule(PUBLIC, api=True),
     "api-docs": Rule(PUBLIC, api=True),
+    # Everyone has a bell; marking read only ever touches the user's own rows.
+    "leads:notifications": Rule(page(marketing=200)),
+    "leads:notifications-read": Rule(
+        page(marketing=302, rep=302, manager=302, admin=302), method="post"
+    ),
+    # Public for load balancers; 503 here because no sweep has run in this test world.
+    "api-health": Rule({role: 503 for role in ROLES}, api=True),
+    "api-lead-events": Rule(OWN_LEAD | {"anonymous": 401, "marketing": 404}, api=True),
     # Intake: the API reads with a personal token (posting needs a source key).
     "api-leads": Rule(page(anonymous=401), api=True),
     "api-lead-detail": Rule(OWN_LEAD | {"anonymous": 401}, api=True),

@@ -38,6 +38,11 @@ class LeadSerializer(serializers.ModelSerializer):
     product = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     owner = UserRefSerializer(read_only=True)
     overdue = serializers.SerializerMethodField()
+    # Declared so the schema admits "" (open leads have no reason): read-only model fields
+    # lose allow_blank.
+    close_reason = serializers.ChoiceField(
+        choices=Lead.CloseReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Lead
@@ -111,6 +116,17 @@ class LeadInputSerializer(serializers.Serializer):
             unknown = sorted(str(k) for k in data if k not in self.fields)
             if unknown:
                 raise serializers.ValidationError({k: ["Unknown field."] for k in unknown})
+            # DRF's CharField turns 42 into "42"; a client sending a number where the schema
+            # says string has a bug we should tell it about.
+            wrong_type = sorted(
+                name
+                for name, value in data.items()
+                if isinstance(self.fields[name], serializers.CharField)
+                and value is not None
+                and not isinstance(value, str)
+            )
+            if wrong_type:
+                raise serializers.ValidationError({k: ["Not a valid string."] for k in wrong_type})
         return super().to_internal_value(data)
 
     def validate_name(self, value: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from leads.api import intake, workspace
+from leads.api import escalation, intake, workspace
 from metrics import api as metrics_api
 
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[]),
         name="api-docs",
     ),
+    path("health", escalation.HealthView.as_view(), name="api-health"),
+    path("leads/<int:pk>/events", escalation.LeadEventsView.as_view(), name="api-lead-events"),
     path("leads", intake.LeadListCreateView.as_view(), name="api-leads"),
     path("leads/<int:pk>", intake.LeadDetailView.as_view(), name="api-lead-detail"),
     path(

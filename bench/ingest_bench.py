@@ -1,0 +1,266 @@
+"""Ingest benchmark: the real app under gunicorn against PostgreSQL versus a floor.
+
+For each of the floor (bench/floor_urls.py: parse JSON, insert one row) and the real
+`POST /api/v1/leads` (auth, validation, dedupe, routing, assignment under the team lock,
+insert, events, notification outbox, enqueue), start gunicorn with the same options, post
+valid leads at each concurrency for a fixed time, and report requests/s and p50/p99
+latency side by side. Targets (issue 3): at concurrency 16 the app reaches >= 40% of the
+floor's throughput with p99 <= 3x the floor's, and no request fails.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lr_intake_bench \\
+        .venv/bin/python bench/ingest_bench.py [--seconds 10] [--concurrency 8 16 32]
+
+The database named by DATABASE_URL is created if missing, migrated, and its leads are
+deleted before the run: never point it at data you want to keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/lr_intake_bench"
+REPS = 10
+
+
+@dataclass
+class Result:
+    concurrency: int
+    requests: int
+    errors: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+
+def prepare_database(database_url: str) -> str:
+    """Create, migrate and seed the bench database; return a source API key."""
+    name = urlsplit(database_url).path.lstrip("/")
+    subprocess.run(
+        ["createdb", "-h", "127.0.0.1", "-U", "postgres", name],
+        capture_output=True,
+        check=False,
+    )
+    env = os.environ | {"DATABASE_URL": database_url}
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadresponse.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from leads.models import ApiKey, Lead, Notification, RepProfile, Source, Team
+    from leads.roles import Role, sync_role_groups
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_floor_row (id bigserial PRIMARY KEY, "
+            "name text NOT NULL, email text NOT NULL, created_at timestamptz NOT NULL)"
+        )
+        cursor.execute("TRUNCATE bench_floor_row")
+    Notification.objects.all().delete()
+    Lead.objects.all().delete()
+    sync_role_groups()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    team, _ = Team.objects.get_or_create(
+        slug="bench", defaults={"name": "Bench", "is_default": True}
+    )
+    rep_group = Group.objects.get(name=Role.REP)
+    for i in range(REPS):
+        user, _ = get_user_model().objects.get_or_create(
+            username=f"bench-rep-{i}", defaults={"email": f"bench-rep-{i}@example.com"}
+        )
+        user.groups.add(rep_group)
+        RepProfile.objects.update_or_create(
+            user=user, defaults={"team": team, "max_open_leads": 32000, "is_available": True}
+        )
+    source, _ = Source.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    _, raw = ApiKey.issue(source=source, name="bench")
+    connection.close()
+    return raw
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(settings_module: str, port: int, database_url: str, args: argparse.Namespace):
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "DEBUG": "False",
+        "SECRET_KEY": "bench-" + "x" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "SECURE_HSTS_SECONDS": "0",
+        "LOG_LEVEL": "WARNING",
+        "LEADS_API_RATE_LIMIT": "1000000/s",
+        "CELERY_BROKER_URL": args.broker,
+    }
+    cmd = [
+        sys.executable, "-m", "gunicorn", "leadresponse.wsgi",
+        "-b", f"127.0.0.1:{port}",
+        "-w", str(args.workers), "-k", args.worker_class, "--threads", str(args.threads),
+        "--keep-alive", "30", "--log-level", "warning",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+async def one_client(port: int, key: str, stop_at: float, result: Result, run_id: str) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    n = 0
+    try:
+        while time.monotonic() < stop_at:
+            n += 1
+            body = json.dumps(
+                {
+                    "name": "Bench Prospect",
+                    "email": f"{run_id}-{id(writer)}-{n}@example.com",
+                    "message": "What does it cost?",
+                }
+            ).encode()
+            request = (
+                f"POST /api/v1/leads HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode() + body
+            started = time.monotonic()
+            writer.write(request)
+            status_line = await reader.readline()
+            length, close = 0, False
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                name, _, value = line.decode().partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+                elif name.lower() == "connection" and "close" in value.lower():
+                    close = True
+            await reader.readexactly(length)
+            result.latencies.append(time.monotonic() - started)
+            result.requests += 1
+            if not status_line.startswith(b"HTTP/1.1 201"):
+                result.errors += 1
+            if close:
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    finally:
+        writer.close()
+
+
+async def load(port: int, key: str, concurrency: int, seconds: float) -> Result:
+    result = Result(concurrency, 0, 0, seconds, [])
+    stop_at = time.monotonic() + seconds
+    run_id = uuid.uuid4().hex[:8]
+    started = time.monotonic()
+    await asyncio.gather(
+        *(one_client(port, key, stop_at, result, f"{run_id}{i}") for i in range(concurrency))
+    )
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def measure(
+    name: str, settings_module: str, key: str, args: argparse.Namespace
+) -> dict[int, Result]:
+    port = free_port()
+    proc = start_gunicorn(settings_module, port, args.database_url, args)
+    try:
+        asyncio.run(load(port, key, 8, 2))  # warm up: connections, imports, caches
+        results = {}
+        for c in args.concurrency:
+            results[c] = asyncio.run(load(port, key, c, args.seconds))
+            r = results[c]
+            print(
+                f"{name:6} c={c:<3} {r.rps:7.0f} req/s  p50 {r.pct(0.5):6.1f} ms  "
+                f"p99 {r.pct(0.99):6.1f} ms  errors {r.errors}",
+                flush=True,
+            )
+        return results
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 16, 32])
+    # Sync workers: one request per process. Threads would make every query of the
+    # team-locked section wait for the GIL (5 ms switch interval) while the lock is held.
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/3")
+    args = parser.parse_args()
+    args.database_url = os.environ.get("DATABASE_URL", DEFAULT_DB)
+    if not args.database_url.endswith("_bench"):
+        parser.error("DATABASE_URL must name a database ending in _bench (it is emptied)")
+    key = prepare_database(args.database_url)
+    floor = measure("floor", "bench.floor_settings", key, args)
+    app = measure("intake", "leadresponse.settings", key, args)
+
+    print(
+        "\n| concurrency | floor req/s | intake req/s | ratio | floor p50 / p99 ms "
+        "| intake p50 / p99 ms | p99 ratio | errors |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for c in args.concurrency:
+        f, a = floor[c], app[c]
+        print(
+            f"| {c} | {f.rps:.0f} | {a.rps:.0f} | {a.rps / f.rps:.0%} | "
+            f"{f.pct(0.5):.1f} / {f.pct(0.99):.1f} | {a.pct(0.5):.1f} / {a.pct(0.99):.1f} | "
+            f"{a.pct(0.99) / f.pct(0.99):.1f}x | {f.errors} / {a.errors} |"
+        )
+    ok = True
+    if 16 in app:
+        f, a = floor[16], app[16]
+        ok = a.rps >= 0.4 * f.rps and a.pct(0.99) <= 3 * f.pct(0.99)
+        print(f"\ntarget at c=16 (>= 40% throughput, p99 <= 3x floor): {'met' if ok else 'MISSED'}")
+    ok = ok and all(r.errors == 0 for r in [*floor.values(), *app.values()])
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
