@@ -89,6 +89,20 @@ def test_bad_filter_values_are_400_field_errors(world) -> None:
     assert set(response.json()["errors"]) == {"status", "received_after"}
 
 
+def test_a_filter_sent_empty_is_a_400_not_ignored(world) -> None:
+    response = get_api(token_for(world["boss"]), "/api/v1/leads", {"received_before": ""})
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {"received_before": ["Give a value or leave the parameter out."]}
+    }
+
+
+def test_a_page_size_that_is_not_a_whole_number_is_a_400(world) -> None:
+    response = get_api(token_for(world["boss"]), "/api/v1/leads", {"page_size": "null"})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["page_size"]
+
+
 def test_the_list_is_paginated(world) -> None:
     for _ in range(3):
         LeadFactory(team=world["ana"].rep_profile.team, owner=world["ana"])

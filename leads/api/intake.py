@@ -20,12 +20,12 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, generics, permissions, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from leads.api.authentication import SourceClient
+from leads.api.params import StrictPageNumberPagination
 from leads.api.schema import error_responses
 from leads.api.serializers import (
     LeadCreatedSerializer,
@@ -95,9 +95,8 @@ def visible_leads(request: Request) -> QuerySet[Lead]:
     return leads.visible_to(request.user)
 
 
-class LeadPagination(PageNumberPagination):
+class LeadPagination(StrictPageNumberPagination):
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 200
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from leads.api.params import QueryParamsSerializer
 from leads.intake import LeadInput, clean_text, find_product, normalize_email, normalize_phone
 from leads.models import Lead
 
@@ -181,7 +182,7 @@ class LeadInputSerializer(serializers.Serializer):
         )
 
 
-class LeadFilterSerializer(serializers.Serializer):
+class LeadFilterSerializer(QueryParamsSerializer):
     status = serializers.ChoiceField(choices=Lead.Status.choices, required=False)
     owner = serializers.CharField(max_length=150, required=False, help_text="A username.")
     received_after = serializers.DateTimeField(required=False)
