@@ -73,6 +73,36 @@ def rss_kib(pid: int) -> int:
     return total
 
 
+def prepare_bench_team() -> tuple:
+    """Empty the bench database (named in DATABASE_URL) and store one team of 10 reps with
+    a manager and a source; return (team, reps, source). Sets Django up."""
+    url = os.environ.get("DATABASE_URL", "")
+    if "bench" not in url:
+        sys.exit("Set DATABASE_URL to a throwaway database whose name contains 'bench'.")
+    ensure_database(url)
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from leads.models import RepProfile
+    from leads.roles import sync_role_groups
+    from tests.factories import SourceFactory, TeamFactory, make_manager, make_rep
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE leads_lead, leads_leadevent, leads_notification, leads_escalationstep,"
+            " leads_activity, leads_sweepheartbeat, leads_repprofile, leads_team, leads_source,"
+            " leads_webhook, auth_user CASCADE"
+        )
+    sync_role_groups()
+    team = TeamFactory(slug="bench", name="Bench")
+    make_manager(team=team, username="bench-manager")
+    reps = [make_rep(team=team, username=f"bench-rep{i}") for i in range(10)]
+    RepProfile.objects.update(max_open_leads=30000)
+    return team, reps, SourceFactory(slug="bench", name="Bench")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=50_000)
@@ -83,38 +113,16 @@ def main() -> None:
     parser.add_argument("--skip-run", action="store_true", help="only the claim-query part")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    if "bench" not in url:
-        sys.exit("Set DATABASE_URL to a throwaway database whose name contains 'bench'.")
-    ensure_database(url)
-
-    import django
-
-    django.setup()
+    team, reps, source = prepare_bench_team()
     from django.conf import settings
     from django.db import connection, transaction
     from django.db.models import F
     from django.utils import timezone
 
     from leads.escalation import Ladder, claim_query
-    from leads.models import Lead, RepProfile
+    from leads.models import Lead
     from tests.cluster import Cluster, RedisServer
-    from tests.factories import SourceFactory, TeamFactory, make_manager, make_rep
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE leads_lead, leads_leadevent, leads_notification, leads_escalationstep,"
-            " leads_activity, leads_sweepheartbeat, leads_repprofile, leads_team, leads_source,"
-            " auth_user CASCADE"
-        )
-    from leads.roles import sync_role_groups
-
-    sync_role_groups()
-    team = TeamFactory(slug="bench", name="Bench")
-    make_manager(team=team, username="bench-manager")
-    reps = [make_rep(team=team, username=f"bench-rep{i}") for i in range(10)]
-    RepProfile.objects.update(max_open_leads=30000)
-    source = SourceFactory(slug="bench", name="Bench")
     ladder = Ladder.from_settings()
 
     print(f"machine: {os.cpu_count()} cores; sweep every {settings.LEADS_SWEEP_INTERVAL_SECONDS} s")

@@ -30,37 +30,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=3000)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if "bench" not in url:
-        sys.exit("Set DATABASE_URL to a throwaway database whose name contains 'bench'.")
-    from escalation_bench import ensure_database
+    from escalation_bench import prepare_bench_team
 
-    ensure_database(url)
-    import django
-
-    django.setup()
+    team, reps, source = prepare_bench_team()
     from django.db import connection, reset_queries, transaction
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from leads import escalation
-    from leads.models import Lead, RepProfile, Webhook
-    from leads.roles import sync_role_groups
-    from tests.factories import SourceFactory, TeamFactory, make_manager, make_rep
+    from leads.models import Lead, Webhook
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE leads_lead, leads_leadevent, leads_notification, leads_escalationstep,"
-            " leads_activity, leads_sweepheartbeat, leads_repprofile, leads_team, leads_source,"
-            " leads_webhook, auth_user CASCADE"
-        )
-    sync_role_groups()
-    team = TeamFactory(slug="bench", name="Bench")
-    make_manager(team=team, username="bench-manager")
-    reps = [make_rep(team=team, username=f"bench-rep{i}") for i in range(10)]
-    RepProfile.objects.update(max_open_leads=30000)
     Webhook.objects.create(team=team, url="http://127.0.0.1:9/hook")
-    source = SourceFactory(slug="bench", name="Bench")
     now = timezone.now()
     Lead.objects.bulk_create(
         Lead(
