@@ -40,8 +40,8 @@ STEPS_PER_PERIOD = 3
 REASSIGN = EscalationStep.Kind.REASSIGN
 LADDER = (EscalationStep.Kind.REMINDER, EscalationStep.Kind.OVERDUE, REASSIGN)
 SWEEP_HEARTBEAT = "escalation-sweep"
-# Leads escalated per sweep call. One transaction (about ten statements) each, so a batch is
-# well under a second; the task loops batches until nothing is due.
+# Leads escalated per sweep call (CLAIM_BATCH per transaction, reassignments one each), so
+# a call is well under a few seconds; the task loops calls until one comes back short.
 SWEEP_BATCH = 200
 # Leads claimed per transaction. Their reminders and overdue steps are written with a fixed
 # number of statements (bulk inserts), so the per-step cost is mostly Python.
