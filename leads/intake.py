@@ -205,16 +205,16 @@ def _ingest(
     lead.owner, lead.unrouted = owner, unrouted
     lead.save(force_insert=True)
 
-    lead.record_event(LeadEvent.Type.CREATED, at=now, channel=channel, source=source.slug)
-    lead.record_event(
-        LeadEvent.Type.ASSIGNED,
-        at=now,
-        owner=owner.get_username(),
-        reason=reason,
-        unrouted=unrouted,
-    )
+    events = [
+        (LeadEvent.Type.CREATED, {"channel": channel, "source": source.slug}),
+        (
+            LeadEvent.Type.ASSIGNED,
+            {"owner": owner.get_username(), "reason": reason, "unrouted": unrouted},
+        ),
+    ]
     if previous is not None:
-        lead.record_event(LeadEvent.Type.REPEAT_INQUIRY, at=now, previous_lead=previous.pk)
+        events.append((LeadEvent.Type.REPEAT_INQUIRY, {"previous_lead": previous.pk}))
+    lead.record_events(events, at=now)
     _notify_owner(lead=lead, reason=reason, now=now)
     if idempotency_key:
         IdempotencyKey.objects.create(

@@ -59,12 +59,12 @@ def slack_text(payload: dict[str, Any]) -> str:
     return f"Lead {what}: <{lead['url']}|{lead['name']}> (owner {lead['owner']})"
 
 
-def queue_webhooks(lead: Lead, event: LeadEvent) -> None:
-    """Write one outbox row per active webhook of the lead's team; inside the transaction."""
+def queue_webhooks(lead: Lead, *events: LeadEvent) -> None:
+    """Write one outbox row per active webhook of the lead's team and event; inside the
+    transaction. Several events of one change share the one lookup of the team's hooks."""
     hooks = list(Webhook.objects.filter(team_id=lead.team_id, is_active=True))
     if not hooks:
         return
-    payload = event_payload(lead, event)
     Notification.objects.bulk_create(
         [
             Notification(
@@ -77,6 +77,8 @@ def queue_webhooks(lead: Lead, event: LeadEvent) -> None:
                 created_at=event.at,
                 next_attempt_at=event.at,
             )
+            for event in events
+            for payload in [event_payload(lead, event)]
             for hook in hooks
         ],
         ignore_conflicts=True,
