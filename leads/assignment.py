@@ -117,19 +117,25 @@ def choose_owner(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    knows_product = Exists(
-        RepProfile.products.through.objects.filter(
-            repprofile_id=OuterRef("pk"), product_id=product.pk if product else None
-        )
-    )
-    candidates = list(
+    candidates_qs = (
         RepProfile.objects.filter(team=team, is_available=True, user__is_active=True)
         .filter(Q(out_of_office_until=None) | Q(out_of_office_until__lte=now))
         .exclude(user_id__in=exclude)
-        .annotate(open_leads=Coalesce(Subquery(open_leads), 0), knows=knows_product)
+        # alias, not annotate: the count is only compared, so PostgreSQL runs it once per rep
+        .alias(open_leads=Coalesce(Subquery(open_leads), 0))
         .filter(open_leads__lt=F("max_open_leads"))
         .select_related("user")
+        .order_by()  # the choice below is by turn; no sort needed
     )
+    if product is not None:
+        candidates_qs = candidates_qs.annotate(
+            knows=Exists(
+                RepProfile.products.through.objects.filter(
+                    repprofile_id=OuterRef("pk"), product_id=product.pk
+                )
+            )
+        )
+    candidates = list(candidates_qs)
     pool, why = candidates, f"round robin among {len(candidates)} available reps"
     if product is not None:
         experts = [rep for rep in candidates if rep.knows]

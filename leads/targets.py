@@ -12,14 +12,14 @@ import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import holidays
 from django.conf import settings
+from django.db.models import Q
 
 from leads.durations import parse_duration
-from leads.process_cache import ProcessCache
 
 if TYPE_CHECKING:
     from leads.models import Source, Team
@@ -43,26 +43,17 @@ class Target:
 
 def response_target(*, source: Source | None, temperature: str) -> Target:
     """The target of a lead from `source` with `temperature`: the most specific policy wins."""
-    source_id = source.pk if source is not None else None
-    policies = [
-        p
-        for p in _response_policies().get()
-        if (p.source_id is None and p.temperature == temperature)
-        or (source_id and p.source_id == source_id and p.temperature in ("", temperature))
-    ]
+    from leads.models import ResponsePolicy
+
+    match = Q(source=None, temperature=temperature)
+    if source is not None and source.pk:
+        match |= Q(source=source, temperature="") | Q(source=source, temperature=temperature)
+    policies = list(ResponsePolicy.objects.filter(match))
     if not policies:
         return Target(default_response_target())
     # Source and temperature (2+1) beats source alone (2) beats temperature alone (1).
     best = max(policies, key=lambda p: (2 if p.source_id else 0) + (1 if p.temperature else 0))
     return Target(timedelta(minutes=best.target_minutes), best.business_hours)
-
-
-@cache
-def _response_policies() -> ProcessCache[list[Any]]:
-    """Every response policy (a handful), per process: response_target costs no query."""
-    from leads.models import ResponsePolicy
-
-    return ProcessCache(lambda: list(ResponsePolicy.objects.all()), models=[ResponsePolicy])
 
 
 @dataclass

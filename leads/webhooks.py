@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 
 from leads.models import Notification, Webhook
+from leads.process_cache import ProcessCache
 
 if TYPE_CHECKING:
     from leads.models import Lead, LeadEvent
@@ -61,8 +62,8 @@ def slack_text(payload: dict[str, Any]) -> str:
 
 def queue_webhooks(lead: Lead, *events: LeadEvent) -> None:
     """Write one outbox row per active webhook of the lead's team and event; inside the
-    transaction. Several events of one change share the one lookup of the team's hooks."""
-    hooks = list(Webhook.objects.filter(team_id=lead.team_id, is_active=True))
+    transaction of the change."""
+    hooks = _active_webhooks.get().get(lead.team_id, [])
     if not hooks:
         return
     Notification.objects.bulk_create(
@@ -83,6 +84,19 @@ def queue_webhooks(lead: Lead, *events: LeadEvent) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def _load_active_webhooks() -> dict[int, list[Webhook]]:
+    by_team: dict[int, list[Webhook]] = {}
+    for hook in Webhook.objects.filter(is_active=True).order_by("pk"):
+        by_team.setdefault(hook.team_id, []).append(hook)
+    return by_team
+
+
+# Active webhooks by team, per process (leads.process_cache): queueing costs no lookup. A hook
+# added in another process gets events within LEADS_PROCESS_CACHE_SECONDS; one deactivated
+# or deleted meanwhile is skipped at delivery (post_webhook reads it again).
+_active_webhooks = ProcessCache(_load_active_webhooks, models=[Webhook])
 
 
 class DeliveryError(Exception):
