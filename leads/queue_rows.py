@@ -99,3 +99,63 @@ def render_queue_rows(
             f'<div class="lead-clock">{_clock(lead, now, tz)}</div>\n{quick_log}\n</li>\n'
         )
     return mark_safe("".join(rows))  # noqa: S308 - every data value above went through esc()
+
+
+def render_team_rows(
+    leads: Iterable[Lead],
+    *,
+    members: Mapping[int, list[Any]],
+    now: datetime,
+    csrf: str,
+    next_url: str,
+) -> SafeString:
+    """One `<tr>` per lead of the manager's team queue, with an inline reassign form.
+
+    `members` maps a team id to the users a lead of that team may be handed to. The owner
+    options of each team are built once; the current owner is left out per row.
+    """
+    tz = timezone.get_current_timezone()
+    detail = reverse("leads:detail", args=[0]).replace("/0/", "/{}/")
+    reassign = reverse("leads:reassign", args=[0]).replace("/0/", "/{}/")
+    csrf, next_url = esc(csrf), esc(next_url)
+    options = {
+        team_id: [
+            (user.pk, f'<option value="{user.pk}">{esc(_person(user))}</option>') for user in users
+        ]
+        for team_id, users in members.items()
+    }
+    rows = []
+    for lead in leads:
+        pk, name = lead.pk, esc(lead.name)
+        company = f" · {esc(lead.company)}" if lead.company else ""
+        product = esc(lead.product.name) if lead.product_id else "No product"
+        unrouted = ' <span class="badge overdue">unrouted</span>' if lead.unrouted else ""
+        if lead.first_contact_at:
+            clock = f"contacted {time_tag(lead.first_contact_at, now, tz)}"
+        else:
+            clock = (
+                f'<span class="countdown" data-deadline="{lead.respond_by.isoformat()}">'
+                f"{time_tag(lead.respond_by, now, tz)}</span>"
+            )
+        choices = "".join(
+            h for user_pk, h in options.get(lead.team_id, []) if user_pk != lead.owner_id
+        )
+        rows.append(
+            f'<tr id="lead-{pk}"><td><a href="{detail.format(pk)}">{name}</a>{company}<br>'
+            f'<span class="helptext">{product} · {TEMPERATURES[lead.temperature]} · '
+            f"{STATUSES[lead.status]}</span></td>"
+            f"<td>{esc(_person(lead.owner))}{unrouted}</td><td>{clock}</td><td>"
+            f'<form class="inline-form" method="post" action="{reassign.format(pk)}">'
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
+            f'<input type="hidden" name="next" value="{next_url}">'
+            f'<label class="visually-hidden" for="owner-{pk}">New owner of {name}</label>'
+            f'<select id="owner-{pk}" name="owner" required>{choices}</select>'
+            f'<label class="visually-hidden" for="reason-{pk}">Reason</label>'
+            f'<input id="reason-{pk}" name="reason" placeholder="Reason" required maxlength="500">'
+            '<button type="submit">Reassign</button></form></td></tr>\n'
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - every data value above went through esc()
+
+
+def _person(user: Any) -> str:
+    return user.get_full_name() or user.get_username()

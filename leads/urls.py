@@ -18,6 +18,7 @@ urlpatterns = [
     path("team/out-of-office/", views_workspace.out_of_office, name="out-of-office"),
     path("team/hand-over/", views_workspace.hand_over, name="hand-over"),
     path("answers/", views_workspace.answers, name="answers"),
+    path("answers/<int:pk>/edit/", views_workspace.edit_answer, name="edit-answer"),
     path("answers/<int:pk>/delete/", views_workspace.delete_answer, name="delete-answer"),
     path("sources/", views_intake.sources, name="sources"),
     path("f/<slug:slug>/", views_intake.lead_form, name="form"),

@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +46,7 @@ from leads.forms_workspace import (
     StatusForm,
 )
 from leads.models import Answer, Lead, RepProfile, Team
+from leads.queue_rows import render_team_rows
 from leads.roles import Role, has_role
 
 # How often an open queue asks for fresh rows (htmx polling): a new lead shows within this.
@@ -347,11 +349,15 @@ def team_queue(request: HttpRequest) -> HttpResponse:
     for team in teams.select_related("manager"):
         if team.manager is not None:
             members.setdefault(team.pk, []).append(team.manager)
-    rows = list(queue_rows(leads, tab="open", now=now).select_related("owner"))
-    for lead in rows:
-        lead.reassign_choices = [u for u in members.get(lead.team_id, []) if u.pk != lead.owner_id]
+    rows = render_team_rows(
+        queue_rows(leads, tab="open", now=now).select_related("owner"),
+        members=members,
+        now=now,
+        csrf=get_token(request),
+        next_url=reverse("leads:team-queue"),
+    )
     context = {
-        "leads": rows,
+        "rows": rows,
         "counts": queue_counts(leads, now=now),
         "reps": [(rep, open_counts.get(rep.pk, 0)) for rep in reps],
         "out_of_office_form": OutOfOfficeForm(reps=reps),
@@ -424,6 +430,20 @@ def answers(request: HttpRequest) -> HttpResponse:
         "form": form if may_edit else None,
     }
     return render(request, "leads/workspace/answers.html", context)
+
+
+@login_required
+@permission_required("leads.change_answer", raise_exception=True)
+def edit_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    answer = get_object_or_404(Answer, pk=pk)
+    form = AnswerForm(request.POST or None, instance=answer)
+    if request.method == "POST" and form.is_valid():
+        answer = form.save(commit=False)
+        answer.updated_by, answer.updated_at = request.user, timezone.now()
+        answer.save()
+        messages.success(request, "Answer saved.")
+        return redirect("leads:answers")
+    return render(request, "leads/workspace/answer_edit.html", {"form": form, "answer": answer})
 
 
 @require_POST

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from leads.api.params import QueryParamsSerializer
 from leads.api.schema import error_responses
 from metrics.forms import MAX_WEEKS
 from metrics.queries import BOARD_BUCKETS, daily_board, weekly_metrics
@@ -37,7 +38,7 @@ class CanViewMetrics(permissions.BasePermission):
         return bool(request.user and request.user.has_perm("metrics.view_metrics"))
 
 
-class WeeklyQuerySerializer(serializers.Serializer):
+class WeeklyQuerySerializer(QueryParamsSerializer):
     start = serializers.DateField(help_text="A day in the first week (YYYY-MM-DD).")
     end = serializers.DateField(help_text="A day in the last week (YYYY-MM-DD).")
     team = serializers.IntegerField(required=False, min_value=1)
@@ -74,7 +75,7 @@ class WeeklySerializer(serializers.Serializer):
     weeks = WeekSerializer(many=True)
 
 
-class DailyQuerySerializer(serializers.Serializer):
+class DailyQuerySerializer(QueryParamsSerializer):
     date = serializers.DateField(
         required=False, help_text="The day (YYYY-MM-DD); today in the team's time zone if omitted."
     )

@@ -146,6 +146,34 @@ class PercentileCont(Aggregate):
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
 
 
+class PercentilesCont(Aggregate):
+    """`percentile_cont(ARRAY[f1, f2]) WITHIN GROUP (ORDER BY expr)`: several fractions from
+    one sort; NULL (no values) when the group has none."""
+
+    function = "percentile_cont"
+    template = (
+        "%(function)s(ARRAY[%(fractions)s]::double precision[]) WITHIN GROUP (ORDER BY "
+        "%(expressions)s)"
+    )
+
+    def __init__(self, expression: Any, fractions: Sequence[float], **extra: Any) -> None:
+        from django.contrib.postgres.fields import ArrayField
+
+        super().__init__(
+            expression,
+            fractions=", ".join(repr(float(f)) for f in fractions),
+            output_field=ArrayField(FloatField()),
+            **extra,
+        )
+
+
+def _percentiles(row: dict[str, Any]) -> tuple[float | None, float | None]:
+    if "percentiles" in row:
+        values = row["percentiles"]
+        return (values[0], values[1]) if values else (None, None)
+    return row.get("median"), row.get("p90")
+
+
 def _response_seconds() -> Func:
     # Exact: the interval's epoch is a numeric, cast once to double precision, exactly like
     # Python's timedelta.total_seconds() in the SQLite fallback.
@@ -220,8 +248,8 @@ def _cohort_aggregates(*, percentiles: bool) -> dict[str, Aggregate]:
         "ordered": Count("id", filter=Q(ordered_at__isnull=False)),
     }
     if percentiles:
-        aggs["median"] = PercentileCont(_response_seconds(), 0.5)
-        aggs["p90"] = PercentileCont(_response_seconds(), 0.9)
+        # One ordered-set aggregate for both: the group's response times are sorted once.
+        aggs["percentiles"] = PercentilesCont(_response_seconds(), (0.5, 0.9))
     return aggs
 
 
@@ -240,8 +268,8 @@ def _row_to_metrics(
         contacted_within_target=row["within"],
         qualified=row["qualified"],
         ordered=row["ordered"],
-        response_seconds_median=row.get("median"),
-        response_seconds_p90=row.get("p90"),
+        response_seconds_median=_percentiles(row)[0],
+        response_seconds_p90=_percentiles(row)[1],
         bands=tuple(BandCount(b, *bands.get(b.key, (0, 0, 0))) for b in ALL_BANDS),
     )
 
@@ -413,6 +441,21 @@ def monthly_metrics(
     return cohort_metrics(leads=leads, first_day=start, last_day=end, tz=tz, period="month")
 
 
+def sum_of_cohorts(cohorts: Sequence[CohortMetrics]) -> CohortMetrics:
+    """The counts of several cohorts added up (counts are additive; the range's percentiles
+    are not, so they are left undefined rather than read with another pass over the range)."""
+    return CohortMetrics(
+        period_start=None,
+        group=None,
+        leads=sum(c.leads for c in cohorts),
+        contacted=sum(c.contacted for c in cohorts),
+        contacted_within_target=sum(c.contacted_within_target for c in cohorts),
+        qualified=sum(c.qualified for c in cohorts),
+        ordered=sum(c.ordered for c in cohorts),
+        bands=speed_to_lead(cohorts),
+    )
+
+
 def speed_to_lead(cohorts: Iterable[CohortMetrics]) -> tuple[BandCount, ...]:
     """Qualification and order rate by response-time band over the given cohorts."""
     totals: dict[str, list[int]] = {b.key: [0, 0, 0] for b in ALL_BANDS}
@@ -534,7 +577,9 @@ def daily_board(*, leads: QuerySet[Lead], day: date, tz: ZoneInfo, now: datetime
         (make(r, r["owner_id"], label(r["owner_id"])) for r in rows), key=lambda r: r.label
     )
     overdue = list(
-        cohort.filter(filters["overdue"]).select_related("owner", "team").order_by("respond_by")
+        cohort.filter(filters["overdue"])
+        .select_related("owner", "team__manager")
+        .order_by("respond_by")
     )
     return Board(
         day=day,

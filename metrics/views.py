@@ -30,6 +30,7 @@ from metrics.queries import (
     monthly_metrics,
     next_period,
     speed_to_lead,
+    sum_of_cohorts,
     weekly_metrics,
 )
 from metrics.scope import MetricScope, NotInScope, rep_scope, team_scope, teams_visible_to
@@ -100,12 +101,16 @@ def _reassign_choices(leads: list[Lead]) -> dict[int, list[tuple[int, str]]]:
     return choices
 
 
+# A page of reassign forms is for acting on; beyond this many the CSV lists them all.
+OVERDUE_ROWS_SHOWN = 50
+
+
 @login_required
 @permission_required("metrics.view_metrics", raise_exception=True)
 def board(request: HttpRequest) -> HttpResponse:
     page = _board_page(request)
     day = page.board.day
-    choices = _reassign_choices(page.board.overdue)
+    choices = _reassign_choices(page.board.overdue[:OVERDUE_ROWS_SHOWN])
     overdue = [
         {
             "lead": lead,
@@ -113,7 +118,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "overdue_by": (page.now - lead.respond_by).total_seconds(),
             "choices": choices.get(lead.pk, []),
         }
-        for lead in page.board.overdue
+        for lead in page.board.overdue[:OVERDUE_ROWS_SHOWN]
     ]
     unrouted = (
         page.scope.leads.filter(unrouted=True, status__in=Lead.OPEN_STATUSES).order_by().count()
@@ -125,6 +130,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "buckets": [(b, page.board.total.counts[b.key]) for b in BOARD_BUCKETS],
         "overdue": overdue,
         "unrouted": unrouted,
+        "overdue_not_shown": len(page.board.overdue) - len(overdue),
         "day": day,
         "is_today": day == page.today,
         "today": page.today,
@@ -133,6 +139,8 @@ def board(request: HttpRequest) -> HttpResponse:
         "next_day": day + timedelta(days=1),
         "query": request.GET.urlencode(),
         "self_url": request.get_full_path(),
+        "teams": list(teams_visible_to(request.user)),
+        "team_id": request.GET.get("team", ""),
     }
     template = "metrics/_board.html" if getattr(request, "htmx", False) else "metrics/board.html"
     return render(request, template, context)
@@ -172,13 +180,7 @@ def build_dashboard(
     *, scope: MetricScope, first: date, last: date, split: str | None, goals: list[Goal]
 ) -> dict[str, Any]:
     weeks = weekly_metrics(leads=scope.leads, start=first, end=last, tz=scope.tz)
-    (total,) = cohort_metrics(
-        leads=scope.leads,
-        first_day=weeks[0].period_start,
-        last_day=weeks[-1].period_start + timedelta(days=6),
-        tz=scope.tz,
-        period=None,
-    )
+    total = sum_of_cohorts(weeks)
     labels = [_week_label(w) for w in weeks]
     weekly = period_table(
         key="weekly",

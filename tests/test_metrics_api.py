@@ -79,6 +79,7 @@ def test_weekly_filters_by_rep_and_temperature(world) -> None:
         ({"start": "2020-01-01", "end": "2026-03-02"}, "end"),
         ({"start": "2026-03-02", "end": "2026-03-02", "temperature": "lukewarm"}, "temperature"),
         ({"start": "2026-03-02", "end": "2026-03-02", "team": "x"}, "team"),
+        ({"start": "2026-03-02", "end": "2026-03-02", "source": ""}, "source"),
     ],
 )
 def test_bad_input_is_a_400_with_field_errors(world, params, field) -> None:

@@ -162,3 +162,18 @@ def test_today_is_the_day_in_the_team_time_zone(day_of_leads) -> None:
         html = client.get(reverse("metrics:board")).content.decode()
     assert "Wednesday 4 March 2026" in html
     assert "of 6 leads followed up" in html
+
+
+def test_an_admin_chooses_one_team_and_gets_its_time_zone(day_of_leads) -> None:
+    from tests.factories import UserFactory
+
+    TeamFactory(name="Other", slug="other", time_zone="America/New_York")
+    admin = UserFactory(username="root", role="admin")
+    client = client_for(admin)
+    with time_machine.travel(NOW, tick=False):
+        html = client.get(
+            reverse("metrics:board"), {"day": "2026-03-04", "team": day_of_leads["team"].pk}
+        ).content.decode()
+    assert "4 of 6 leads followed up (66%)" in html
+    assert "Europe/Berlin" in html
+    assert 'id="board-team"' in html

@@ -86,7 +86,8 @@ RULES: dict[str, Rule] = {
         MANAGERS_ONLY | {"manager_a": 302, "manager_b": 302, "admin": 302}, method="post"
     ),
     "leads:answers": Rule(page()),
-    # No answer has the lead's id: managers (who may delete) get 404.
+    # No answer has the lead's id: managers (who may edit and delete) get 404.
+    "leads:edit-answer": Rule(MANAGERS_ONLY | {"manager_a": 404, "manager_b": 404, "admin": 404}),
     "leads:delete-answer": Rule(
         MANAGERS_ONLY | {"manager_a": 404, "manager_b": 404, "admin": 404}, method="post"
     ),

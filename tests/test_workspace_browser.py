@@ -109,3 +109,24 @@ def test_queue_and_lead_page_are_accessible_and_fit_a_phone(browser_page, team) 
     save_screenshot(page, "lead-375")
     page.set_viewport_size({"width": 1280, "height": 900})
     assert_accessible(page)
+
+
+def test_team_queue_and_answer_library_are_accessible(browser_page, team) -> None:
+    from leads.models import Answer
+    from tests.factories import make_manager
+
+    make_manager(team=team, username="boss")
+    rep = make_rep(team=team, username="dora", first_name="Dora", last_name="Diaz")
+    make_rep(team=team, username="eli")
+    LeadFactory(team=team, owner=rep, name="Grace Hopper")
+    Answer.objects.create(question="Price", body="From 1,200 EUR")
+    page = browser_page
+    log_in(page, "boss")
+    page.goto("/team/")
+    assert "Grace Hopper" in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.goto("/answers/")
+    assert_accessible(page)
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto("/team/")
+    save_screenshot(page, "team-queue-375")

@@ -136,3 +136,10 @@ def test_forms_need_the_csrf_token(rep, lead) -> None:
     client.force_login(rep)
     response = client.post(f"/leads/{lead.pk}/activities/", {"kind": "call", "outcome": "reached"})
     assert response.status_code == 403
+
+
+def test_a_waiting_lead_page_offers_one_click_first_contact(rep, lead) -> None:
+    client = client_for(rep)
+    assert "Reached — log call" in client.get(f"/leads/{lead.pk}/").content.decode()
+    client.post(f"/leads/{lead.pk}/activities/", {"kind": "call", "outcome": "reached"})
+    assert "Reached — log call" not in client.get(f"/leads/{lead.pk}/").content.decode()

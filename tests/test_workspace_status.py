@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leads.activities import WorkflowError, change_status, log_activity
+from leads.activities import ALLOWED_TRANSITIONS, WorkflowError, change_status, log_activity
 from leads.models import Lead, LeadEvent
 from tests.factories import LeadFactory
 
@@ -94,3 +94,27 @@ def test_invalid_transitions_are_refused_with_a_message(lead, rep, start, to, me
     lead.refresh_from_db()
     assert lead.status == start
     assert not LeadEvent.objects.filter(lead=lead, type="lead.status_changed").exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "to"),
+    [
+        (start, to)
+        for start, targets in sorted(ALLOWED_TRANSITIONS.items())
+        for to in sorted(targets)
+    ],
+)
+def test_every_allowed_transition_is_made_and_recorded(lead, rep, start, to) -> None:
+    fields = {"status": start}
+    if start != "new":
+        fields |= {"first_touch_at": NOW, "first_contact_at": NOW}
+    if start == "qualified":
+        fields["qualified_at"] = NOW
+    Lead.objects.filter(pk=lead.pk).update(**fields)
+    changed = change_status(lead=lead, to=to, by=rep, reason="not_a_fit", now=NOW)
+    changed.refresh_from_db()
+    assert changed.status == to
+    assert (changed.closed_at is not None) == (to in Lead.CLOSED_STATUSES)
+    assert changed.close_reason == ("not_a_fit" if to in ("disqualified", "lost") else "")
+    event = LeadEvent.objects.get(lead=lead, type="lead.status_changed")
+    assert (event.data["from_status"], event.data["to_status"], event.actor) == (start, to, rep)

@@ -79,3 +79,13 @@ def test_managers_keep_the_answer_library_and_reps_read_it(team, manager, rep) -
 def test_reps_cannot_open_the_team_queue(rep, team) -> None:
     make_manager(team=team)
     assert client_for(rep).get("/team/").status_code == 403
+
+
+def test_managers_edit_an_answer(team, manager, rep) -> None:
+    answer = Answer.objects.create(question="Price", body="From 1,000 EUR")
+    assert client_for(rep).get(f"/answers/{answer.pk}/edit/").status_code == 403
+    client_for(manager).post(
+        f"/answers/{answer.pk}/edit/", {"question": "Price", "body": "From 1,100 EUR"}
+    )
+    answer.refresh_from_db()
+    assert answer.body == "From 1,100 EUR" and answer.updated_by == manager

@@ -62,6 +62,15 @@
       event.preventDefault();
     }
   });
+  // A poll after the session ended is answered with the login page: go there instead of
+  // swapping a whole page into the list.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var url = event.detail.xhr && event.detail.xhr.responseURL;
+    if (url && url.indexOf("/login/") !== -1) {
+      event.detail.shouldSwap = false;
+      window.location.assign(url);
+    }
+  });
   document.addEventListener("htmx:afterSwap", function () {
     tick();
     updateTitle();
