@@ -229,6 +229,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 LEADS_RESPONSE_TARGET = env.str("LEADS_RESPONSE_TARGET", default="60m")
 # Intake limits (leads.api.intake, leads.views_intake): requests per key or token, and
 # hosted-form posts per client address; DRF's "<n>/<s|min|hour|day>" syntax.
+# Routing rules, the default team and active webhooks are cached per web process (leads.
+# process_cache): a change made in one process applies in the others within this many seconds.
+LEADS_PROCESS_CACHE_SECONDS = env.float("LEADS_PROCESS_CACHE_SECONDS", default=5)
 LEADS_API_RATE_LIMIT = env.str("LEADS_API_RATE_LIMIT", default="600/min")
 LEADS_FORM_RATE_LIMIT = env.str("LEADS_FORM_RATE_LIMIT", default="20/hour")
 LEADS_FORM_MIN_FILL_SECONDS = env.int("LEADS_FORM_MIN_FILL_SECONDS", default=3)

@@ -8,6 +8,7 @@ takes it and the lead is flagged unrouted, which is an alert in itself.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ from django.db.models.functions import Coalesce
 
 from leads.models import Lead, LeadEvent, Product, RepProfile, RoutingRule, Source, Team
 from leads.notifications import notify_user
+from leads.process_cache import ProcessCache
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -49,21 +51,38 @@ def route_team(*, source: Source, product: Product | None) -> Team:
     """
     if source.team_id is not None:
         return source.team
-    match = Q(source=source, product=None)
-    if product is not None:
-        match |= Q(product=product, source=None) | Q(product=product, source=source)
-    rules = list(RoutingRule.objects.filter(match).select_related("team"))
-    if rules:
+    rules, default = _routing_table.get()
+    matching = [
+        rule
+        for rule in rules
+        if (rule.source_id == source.pk and rule.product_id is None)
+        or (
+            product is not None
+            and rule.product_id == product.pk
+            and rule.source_id in (None, source.pk)
+        )
+    ]
+    if matching:
         # Specificity: both set (2) beats product alone (1) beats source alone (0).
         def rank(rule: RoutingRule) -> tuple[int, int, int]:
             specific = 2 if rule.product_id and rule.source_id else int(bool(rule.product_id))
             return (-specific, rule.priority, rule.pk)
 
-        return min(rules, key=rank).team
-    team = Team.objects.order_by("-is_default", "pk").first()
-    if team is None:
+        return copy.copy(min(matching, key=rank).team)  # a copy: callers may cache on it
+    if default is None:
         raise NoTeamConfigured("no team exists to receive leads")
-    return team
+    return copy.copy(default)
+
+
+def _load_routing_table() -> tuple[list[RoutingRule], Team | None]:
+    return (
+        list(RoutingRule.objects.select_related("team")),
+        Team.objects.order_by("-is_default", "pk").first(),
+    )
+
+
+# Every rule (a handful) and the default team, per process: route_team costs no query.
+_routing_table = ProcessCache(_load_routing_table, models=[RoutingRule, Team])
 
 
 def choose_owner(
@@ -98,19 +117,25 @@ def choose_owner(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    knows_product = Exists(
-        RepProfile.products.through.objects.filter(
-            repprofile_id=OuterRef("pk"), product_id=product.pk if product else None
-        )
-    )
-    candidates = list(
+    candidates_qs = (
         RepProfile.objects.filter(team=team, is_available=True, user__is_active=True)
         .filter(Q(out_of_office_until=None) | Q(out_of_office_until__lte=now))
         .exclude(user_id__in=exclude)
-        .annotate(open_leads=Coalesce(Subquery(open_leads), 0), knows=knows_product)
+        # alias, not annotate: the count is only compared, so PostgreSQL runs it once per rep
+        .alias(open_leads=Coalesce(Subquery(open_leads), 0))
         .filter(open_leads__lt=F("max_open_leads"))
         .select_related("user")
+        .order_by()  # the choice below is by turn; no sort needed
     )
+    if product is not None:
+        candidates_qs = candidates_qs.annotate(
+            knows=Exists(
+                RepProfile.products.through.objects.filter(
+                    repprofile_id=OuterRef("pk"), product_id=product.pk
+                )
+            )
+        )
+    candidates = list(candidates_qs)
     pool, why = candidates, f"round robin among {len(candidates)} available reps"
     if product is not None:
         experts = [rep for rep in candidates if rep.knows]

@@ -493,12 +493,30 @@ class Lead(models.Model):
         Events that teams subscribe to also queue their webhook deliveries here, the one
         place every state change passes through, in the same transaction.
         """
-        event = LeadEvent.objects.create(lead=self, type=event_type, actor=actor, at=at, data=data)
-        if event_type in Webhook.EVENTS:
+        (event,) = self.record_events([(event_type, data)], at=at, actor=actor)
+        return event
+
+    def record_events(
+        self,
+        events: list[tuple[str, dict[str, Any]]],
+        *,
+        at: datetime,
+        actor: AbstractBaseUser | None = None,
+    ) -> list[LeadEvent]:
+        """`record_event` for several events of one change (intake's created + assigned):
+        one INSERT for the events and one webhook lookup for those teams subscribe to."""
+        rows = LeadEvent.objects.bulk_create(
+            [
+                LeadEvent(lead=self, type=event_type, actor=actor, at=at, data=data)
+                for event_type, data in events
+            ]
+        )
+        subscribed = [event for event in rows if event.type in Webhook.EVENTS]
+        if subscribed:
             from leads.webhooks import queue_webhooks
 
-            queue_webhooks(self, event)
-        return event
+            queue_webhooks(self, *subscribed)
+        return rows
 
 
 class Activity(models.Model):

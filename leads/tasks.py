@@ -56,14 +56,14 @@ def deliver_notifications() -> None:
 
 @shared_task
 def import_csv(job_id: int) -> None:
-    from leads.intake import run_import_job  # intake enqueues tasks: import it lazily
+    from leads.imports import run_import_job  # it enqueues tasks: import it lazily
 
     run_import_job(job_id=job_id, now=timezone.now())
 
 
 @shared_task
 def import_stalled_files() -> None:
-    from leads.intake import run_stalled_import_jobs
+    from leads.imports import run_stalled_import_jobs
 
     run_stalled_import_jobs(now=timezone.now())
 

@@ -16,8 +16,9 @@ from rest_framework.throttling import SimpleRateThrottle
 from leads.assignment import NoOwnerAvailable, NoTeamConfigured
 from leads.forms_intake import HostedLeadForm, ImportUploadForm, sign_started
 from leads.framing import frameable_by_form_origins
-from leads.intake import count_spam, ingest_lead, source_figures
+from leads.intake import count_spam, ingest_lead
 from leads.models import ImportJob, Source
+from leads.source_stats import source_figures
 from leads.tasks import enqueue_on_commit, import_csv
 
 

@@ -303,7 +303,10 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 now=timezone.now(),
             )
-            messages.success(request, f"{lead.name} is now with {form.cleaned_data['owner']}.")
+            owner = form.cleaned_data["owner"]
+            messages.success(
+                request, f"{lead.name} is now with {owner.get_full_name() or owner.username}."
+            )
         else:
             messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return _back(request, lead)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 
 from leads.models import Notification, Webhook
+from leads.process_cache import ProcessCache
 
 if TYPE_CHECKING:
     from leads.models import Lead, LeadEvent
@@ -59,19 +60,22 @@ def slack_text(payload: dict[str, Any]) -> str:
     return f"Lead {what}: <{lead['url']}|{lead['name']}> (owner {lead['owner']})"
 
 
-def queue_webhooks(lead: Lead, event: LeadEvent) -> None:
-    """Write one outbox row per active webhook of the lead's team; inside the transaction."""
-    hooks = list(Webhook.objects.filter(team_id=lead.team_id, is_active=True))
+def queue_webhooks(lead: Lead, *events: LeadEvent) -> None:
+    """Write one outbox row per active webhook of the lead's team and event; inside the
+    transaction of the change."""
+    hooks = _active_webhooks.get().get(lead.team_id, [])
     if hooks:
-        Notification.objects.bulk_create(webhook_rows(lead, event, hooks), ignore_conflicts=True)
+        Notification.objects.bulk_create(
+            [row for event in events for row in webhook_rows(lead, event, hooks)],
+            ignore_conflicts=True,
+        )
 
 
 def active_webhooks_by_team(team_ids: set[int]) -> dict[int, list[Webhook]]:
-    """The active webhooks of several teams in one query (for batched escalation steps)."""
-    hooks: dict[int, list[Webhook]] = {}
-    for hook in Webhook.objects.filter(team_id__in=team_ids, is_active=True):
-        hooks.setdefault(hook.team_id, []).append(hook)
-    return hooks
+    """The active webhooks of several teams (for batched escalation steps), from the same
+    per-process cache as `queue_webhooks`."""
+    cached = _active_webhooks.get()
+    return {team_id: cached.get(team_id, []) for team_id in team_ids}
 
 
 def webhook_rows(lead: Lead, event: LeadEvent, hooks: list[Webhook]) -> list[Notification]:
@@ -92,6 +96,19 @@ def webhook_rows(lead: Lead, event: LeadEvent, hooks: list[Webhook]) -> list[Not
         )
         for hook in hooks
     ]
+
+
+def _load_active_webhooks() -> dict[int, list[Webhook]]:
+    by_team: dict[int, list[Webhook]] = {}
+    for hook in Webhook.objects.filter(is_active=True).order_by("pk"):
+        by_team.setdefault(hook.team_id, []).append(hook)
+    return by_team
+
+
+# Active webhooks by team, per process (leads.process_cache): queueing costs no lookup. A hook
+# added in another process gets events within LEADS_PROCESS_CACHE_SECONDS; one deactivated
+# or deleted meanwhile is skipped at delivery (post_webhook reads it again).
+_active_webhooks = ProcessCache(_load_active_webhooks, models=[Webhook])
 
 
 class DeliveryError(Exception):

@@ -41,6 +41,14 @@ def client_for(user) -> Client:
 
 
 @pytest.fixture(autouse=True)
+def fresh_process_caches() -> None:
+    # A test's rolled-back rows send no delete signal: start each test with empty caches.
+    from leads.process_cache import clear_process_caches
+
+    clear_process_caches()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings) -> None:
     # PBKDF2's deliberate slowness is for attackers, not for a test suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

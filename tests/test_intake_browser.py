@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from leads.intake import run_import_job
+from leads.imports import run_import_job
 from leads.models import ImportJob, Lead
 from tests.browser import assert_accessible, log_in, save_screenshot
 from tests.factories import SourceFactory, make_manager, make_rep

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from leads.intake import import_leads, read_import_rows, run_import_job
+from leads.imports import import_leads, read_import_rows, run_import_job
 from leads.models import ImportJob, Lead, LeadEvent
 from tests.conftest import client_for
 from tests.factories import ProductFactory, SourceFactory, make_rep
@@ -179,7 +179,7 @@ def test_a_file_that_is_not_utf8_is_refused_on_the_page(setup, manager) -> None:
 def test_an_upload_whose_task_was_lost_is_imported_by_the_sweep(setup, manager) -> None:
     from datetime import timedelta
 
-    from leads.intake import run_stalled_import_jobs
+    from leads.imports import run_stalled_import_jobs
 
     uploaded = datetime(2026, 11, 23, 12, tzinfo=UTC)
     job = ImportJob.objects.create(

@@ -8,7 +8,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from leads.intake import count_spam, source_figures
+from leads.intake import count_spam
+from leads.source_stats import source_figures
 from tests.conftest import client_for
 from tests.factories import LeadFactory, SourceFactory
 

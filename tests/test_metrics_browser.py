@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from leads.escalation import record_sweep
 from tests.browser import assert_accessible, log_in, save_screenshot
 from tests.factories import SourceFactory, TeamFactory, make_manager, make_rep
 from tests.metrics_data import add_lead
@@ -50,6 +51,8 @@ def board_world():
                 qualified=minutes < 10,
                 ordered=minutes == 4 and weeks_ago % 3 == 0,
             )
+    # Escalations are running: no stale-sweep banner over the screenshots.
+    record_sweep(now=now)
     return {"overdue": overdue}
 
 
@@ -70,7 +73,7 @@ def test_manager_sees_an_overdue_lead_reassigns_it_and_the_board_updates(
     page.wait_for_load_state()
 
     assert page.url.endswith("/board/")
-    assert "Olga Overdue is now with ben" in page.locator(".messages").inner_text()
+    assert "Olga Overdue is now with Ben Brook" in page.locator(".messages").inner_text()
     row = page.locator("#overdue tr.overdue-row", has_text="Olga Overdue")
     assert row.locator("td.owner").inner_text() == "Ben Brook"
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from leads.intake import ImportFileError, import_leads, read_import_rows
+from leads.imports import ImportFileError, import_leads, read_import_rows
 
 
 class Command(BaseCommand):
