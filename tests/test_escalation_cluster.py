@@ -51,7 +51,7 @@ def test_two_workers_two_beats_and_duplicate_deliveries_escalate_each_step_once(
                     app.send_task(
                         "leads.tasks.escalate_due_leads", task_id=f"duplicate-{n}", connection=conn
                     )
-        wait_for(ladder_finished, timeout=60)
+        wait_for(ladder_finished, timeout=180)
     assert_each_lead_escalated_exactly_once(len(leads))
     # No step waited for a redelivery (the broker's visibility timeout is minutes). This is a
     # sanity bound, not the on-time target: lateness is measured by bench/escalation_bench.py,
@@ -71,7 +71,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing() -> None:
         done_at_kill = EscalationStep.objects.count()
         assert 0 < done_at_kill < total
         cluster.start_worker("worker2")
-        wait_for(ladder_finished, timeout=60)
+        wait_for(ladder_finished, timeout=180)
     assert_each_lead_escalated_exactly_once(len(leads))
 
 
@@ -81,9 +81,9 @@ def test_redis_restarted_empty_loses_no_escalation() -> None:
         cluster.start_beat("beat1")
         wait_for(sweeping, timeout=30)
         leads = make_team_with_leads(40, received_at=timezone.now())
-        wait_for(lambda: EscalationStep.objects.exists(), timeout=10, interval=0.05)
+        wait_for(lambda: EscalationStep.objects.exists(), timeout=30, interval=0.05)
         cluster.redis.restart_empty()
         # Celery 5.7's worker may exit on the lost connection ("Unrecoverable error" while
         # restoring unacked messages); production runs it under a supervisor, as here.
-        wait_for(lambda: cluster.respawn_exited_workers() and ladder_finished(), timeout=60)
+        wait_for(lambda: cluster.respawn_exited_workers() and ladder_finished(), timeout=180)
     assert_each_lead_escalated_exactly_once(len(leads))
