@@ -15,7 +15,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from leadresponse.wsgi import application
 from tests.factories import LeadFactory, ProductFactory, make_manager, make_rep
@@ -61,6 +61,9 @@ def healthy_sweep() -> None:
 @settings(
     max_examples=25,
     deadline=None,
+    # The same examples on every run: CI must not pass or fail by the draw. Widen the search
+    # locally with --hypothesis-seed and derandomize off.
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_api_conforms_to_its_schema_under_any_input(
@@ -68,9 +71,13 @@ def test_api_conforms_to_its_schema_under_any_input(
 ) -> None:
     posting = case.method.upper() == "POST" and case.path == "/api/v1/leads"
     key = keys["source"] if posting else keys["manager"]
-    case.call_and_validate(
-        headers={"Authorization": f"Bearer {key}"},
-        # A schema-valid request may still be refused with a 400 on meaning (an unknown
-        # product, neither email nor phone, a team that is not the caller's): correct here.
-        excluded_checks=[positive_data_acceptance],
-    )
+    headers = {"Authorization": f"Bearer {key}"}
+    response = case.call(headers=headers)
+    # A schema-valid request may still be refused with a 400 on meaning (an unknown product,
+    # neither email nor phone, a team that is not the caller's): correct here.
+    excluded = [positive_data_acceptance]
+    if response.status_code == 413:
+        # A body over the 64 KiB limit is refused before it is read: a rejection too, one
+        # schemathesis's negative check does not list.
+        excluded.append(negative_data_rejection)
+    case.validate_response(response, headers=headers, excluded_checks=excluded)

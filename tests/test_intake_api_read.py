@@ -103,6 +103,12 @@ def test_a_page_size_that_is_not_a_whole_number_is_a_400(world) -> None:
     assert list(response.json()["errors"]) == ["page_size"]
 
 
+def test_a_misspelt_filter_is_a_400_not_ignored(world) -> None:
+    response = get_api(token_for(world["boss"]), "/api/v1/leads", {"stauts": "new"})
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"stauts": ["Unknown parameter."]}}
+
+
 def test_the_list_is_paginated(world) -> None:
     for _ in range(3):
         LeadFactory(team=world["ana"].rep_profile.team, owner=world["ana"])

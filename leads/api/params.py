@@ -1,8 +1,8 @@
 """Query parameters read strictly.
 
-DRF reads query strings the way it reads HTML forms: `?date=` counts as "not given" and a
-`page_size` that is not a number falls back to the default. For an API that hides client
-bugs, so our endpoints reject both with a field error instead.
+DRF reads query strings the way it reads HTML forms: `?date=` counts as "not given", a
+`page_size` that is not a number falls back to the default and a misspelt filter is ignored.
+For an API that hides client bugs, so our endpoints answer each with a field error instead.
 """
 
 from __future__ import annotations
@@ -15,14 +15,23 @@ from rest_framework.request import Request
 
 
 class QueryParamsSerializer(serializers.Serializer):
-    """Base for query-string serializers: a parameter sent empty is a 400."""
+    """Base for query-string serializers: an unknown parameter or one sent empty is a 400.
+
+    `other_params` names parameters read elsewhere (pagination) that are allowed through.
+    """
+
+    other_params: tuple[str, ...] = ()
 
     def to_internal_value(self, data: Any) -> Any:
-        blank = sorted(name for name in self.fields if data.get(name) == "")
-        if blank:
-            raise serializers.ValidationError(
-                {name: ["Give a value or leave the parameter out."] for name in blank}
-            )
+        known = {*self.fields, *self.other_params}
+        errors = {name: ["Unknown parameter."] for name in sorted(data) if name not in known}
+        errors |= {
+            name: ["Give a value or leave the parameter out."]
+            for name in sorted(self.fields)
+            if data.get(name) == ""
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
 
 

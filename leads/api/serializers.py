@@ -183,6 +183,8 @@ class LeadInputSerializer(serializers.Serializer):
 
 
 class LeadFilterSerializer(QueryParamsSerializer):
+    other_params = ("page", "page_size")  # read by LeadPagination
+
     status = serializers.ChoiceField(choices=Lead.Status.choices, required=False)
     owner = serializers.CharField(max_length=150, required=False, help_text="A username.")
     received_after = serializers.DateTimeField(required=False)
