@@ -36,15 +36,34 @@ def nice_max(value: float) -> float:
     return float(10 * magnitude)
 
 
+@dataclass
+class _Frame:
+    """An open <svg> with its axes and legend drawn; the chart adds its marks and closes it."""
+
+    parts: list[str]
+    top: float  # the value at the top of the y axis
+    slot: float  # width of one category
+    plot_h: float
+
+    def y(self, value: float) -> float:
+        return TOP + self.plot_h - self.plot_h * (value / self.top)
+
+    def close(self) -> SafeString:
+        self.parts.append("</svg>")
+        return mark_safe("".join(self.parts))  # noqa: S308 - every text in it is escaped
+
+
 def _frame(
     *,
     title: str,
     description: str,
     categories: Sequence[str],
     series: Sequence[Series],
-    y_max: float,
+    y_max: float | None,
     fmt: Callable[[float], str],
-) -> tuple[list[str], str, float, float]:
+) -> _Frame:
+    values = [v for s in series for v in s.values if v is not None]
+    y_max = y_max or nice_max(max(values, default=0))
     uid = f"chart-{next(_ids)}"
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     parts = [
@@ -85,11 +104,7 @@ def _frame(
             f'<text class="legend" x="{legend_x + 16}" y="{HEIGHT - 8}">{escape(s.name)}</text>'
         )
         legend_x += 24 + 8 * len(s.name)
-    return parts, uid, slot, plot_h
-
-
-def _y(value: float, y_max: float, plot_h: float) -> float:
-    return TOP + plot_h - plot_h * (value / y_max)
+    return _Frame(parts=parts, top=y_max, slot=slot, plot_h=plot_h)
 
 
 def bar_chart(
@@ -102,30 +117,28 @@ def bar_chart(
     y_max: float | None = None,
 ) -> SafeString:
     """Grouped bars, one group per category; missing values draw no bar."""
-    values = [v for s in series for v in s.values if v is not None]
-    top = y_max or nice_max(max(values, default=0))
-    parts, _uid, slot, plot_h = _frame(
+    frame = _frame(
         title=title,
         description=description,
         categories=categories,
         series=series,
-        y_max=top,
+        y_max=y_max,
         fmt=fmt,
     )
+    slot = frame.slot
     bar_w = slot * 0.8 / max(len(series), 1)
     for si, s in enumerate(series):
         for i, value in enumerate(s.values):
             if value is None:
                 continue
             x = LEFT + slot * i + slot * 0.1 + bar_w * si
-            y = _y(value, top, plot_h)
-            parts.append(
+            y = frame.y(value)
+            frame.parts.append(
                 f'<rect class="{s.css}" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
-                f'height="{TOP + plot_h - y:.1f}"><title>{escape(categories[i])}: '
+                f'height="{TOP + frame.plot_h - y:.1f}"><title>{escape(categories[i])}: '
                 f"{escape(s.name)} {escape(fmt(value))}</title></rect>"
             )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+    return frame.close()
 
 
 def line_chart(
@@ -138,31 +151,31 @@ def line_chart(
     y_max: float | None = None,
 ) -> SafeString:
     """One line per series; a missing value breaks the line and draws no point."""
-    values = [v for s in series for v in s.values if v is not None]
-    top = y_max or nice_max(max(values, default=0))
-    parts, _uid, slot, plot_h = _frame(
+    frame = _frame(
         title=title,
         description=description,
         categories=categories,
         series=series,
-        y_max=top,
+        y_max=y_max,
         fmt=fmt,
     )
+    slot = frame.slot
     for s in series:
         segment: list[str] = []
         points = []
         for i, value in enumerate([*s.values, None]):
             if value is None:
                 if len(segment) > 1:
-                    parts.append(f'<polyline class="line {s.css}" points="{" ".join(segment)}"/>')
+                    frame.parts.append(
+                        f'<polyline class="line {s.css}" points="{" ".join(segment)}"/>'
+                    )
                 segment = []
                 continue
-            x, y = LEFT + slot * (i + 0.5), _y(value, top, plot_h)
+            x, y = LEFT + slot * (i + 0.5), frame.y(value)
             segment.append(f"{x:.1f},{y:.1f}")
             points.append(
                 f'<circle class="{s.css}" cx="{x:.1f}" cy="{y:.1f}" r="3.5"><title>'
                 f"{escape(categories[i])}: {escape(s.name)} {escape(fmt(value))}</title></circle>"
             )
-        parts.extend(points)
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+        frame.parts.extend(points)
+    return frame.close()
