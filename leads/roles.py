@@ -79,7 +79,3 @@ def has_role(user: AbstractBaseUser, role: str) -> bool:
         names = set(user.groups.values_list("name", flat=True))
         user._role_names = names  # type: ignore[attr-defined]
     return role in names
-
-
-def roles_of(user: AbstractBaseUser) -> list[str]:
-    return [role for role in Role.values if has_role(user, role)]

@@ -47,24 +47,3 @@ class DashboardForm(forms.Form):
         weeks = data.get("weeks") or 12
         end = data.get("end") or today
         return end - timedelta(weeks=weeks - 1), end
-
-
-class ApiWeeklyForm(forms.Form):
-    start = forms.DateField(input_formats=["%Y-%m-%d"])
-    end = forms.DateField(input_formats=["%Y-%m-%d"])
-    team = forms.IntegerField(required=False, min_value=1)
-    rep = forms.IntegerField(required=False, min_value=1)
-    source = forms.IntegerField(required=False, min_value=1)
-    temperature = forms.ChoiceField(
-        required=False, choices=[("", ""), ("hot", "hot"), ("warm", "warm"), ("cold", "cold")]
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end:
-            if end < start:
-                self.add_error("end", "end must not be before start.")
-            elif (end - start).days > MAX_WEEKS * 7:
-                self.add_error("end", f"At most {MAX_WEEKS} weeks at a time.")
-        return data

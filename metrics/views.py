@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 
 from leads.models import Lead, RepProfile
@@ -383,9 +382,3 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
     response = HttpResponse(table_csv(found), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table}.csv"'
     return response
-
-
-def export_url(table: str, query: str, *, mine: bool = False) -> str:
-    url = reverse("metrics:export", args=[table])
-    params = "&".join(p for p in (query, "mine=1" if mine else "") if p)
-    return f"{url}?{params}" if params else url
