@@ -23,6 +23,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -32,6 +33,12 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/lr_intake_bench"
 REPS = 10
+# Reps work their leads: every CLOSE_EVERY seconds the closer marks the leads posted so far
+# lost, so each rep holds a realistic handful of open leads under the default cap of 25.
+# Without it ten reps would hold thousands of open leads each by the end of a run, which a
+# real team never reaches (intake stops routing to a rep at the cap) and which intake's
+# capacity check would count on every lead.
+CLOSE_EVERY = 0.25
 
 
 @dataclass
@@ -41,6 +48,7 @@ class Result:
     errors: int
     seconds: float
     latencies: list[float]
+    first_error: bytes = b""
 
     @property
     def rps(self) -> float:
@@ -101,12 +109,36 @@ def prepare_database(database_url: str) -> str:
         )
         user.groups.add(rep_group)
         RepProfile.objects.update_or_create(
-            user=user, defaults={"team": team, "max_open_leads": 32000, "is_available": True}
+            user=user, defaults={"team": team, "max_open_leads": 25, "is_available": True}
         )
     source, _ = Source.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
     _, raw = ApiKey.issue(source=source, name="bench")
     connection.close()
     return raw
+
+
+class Closer(threading.Thread):
+    """Closes every open lead each CLOSE_EVERY seconds, as reps working their queues would."""
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__(daemon=True)
+        self.database_url = database_url
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        import psycopg2
+
+        db = psycopg2.connect(self.database_url)
+        db.autocommit = True
+        try:
+            with db.cursor() as cursor:
+                while not self.stopped.wait(CLOSE_EVERY):
+                    cursor.execute(
+                        "UPDATE leads_lead SET status = 'lost', close_reason = 'unreachable', "
+                        "closed_at = now(), next_escalation_at = NULL WHERE status = 'new'"
+                    )
+        finally:
+            db.close()
 
 
 def free_port() -> int:
@@ -177,11 +209,12 @@ async def one_client(port: int, key: str, stop_at: float, result: Result, run_id
                     length = int(value)
                 elif name.lower() == "connection" and "close" in value.lower():
                     close = True
-            await reader.readexactly(length)
+            response_body = await reader.readexactly(length)
             result.latencies.append(time.monotonic() - started)
             result.requests += 1
             if not status_line.startswith(b"HTTP/1.1 201"):
                 result.errors += 1
+                result.first_error = result.first_error or (status_line + response_body)[:300]
             if close:
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -206,6 +239,8 @@ def measure(
 ) -> dict[int, Result]:
     port = free_port()
     proc = start_gunicorn(settings_module, port, args.database_url, args)
+    closer = Closer(args.database_url)
+    closer.start()
     try:
         asyncio.run(load(port, key, 8, 2))  # warm up: connections, imports, caches
         results = {}
@@ -217,8 +252,11 @@ def measure(
                 f"p99 {r.pct(0.99):6.1f} ms  errors {r.errors}",
                 flush=True,
             )
+            if r.first_error:
+                print(f"  first error: {r.first_error!r}", flush=True)
         return results
     finally:
+        closer.stopped.set()
         proc.terminate()
         proc.wait(timeout=20)
 

@@ -204,6 +204,7 @@ Path(CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
 # The escalation sweep runs often so a step lands within seconds of its due time; it is one
 # indexed query when nothing is due. Two beats running by mistake are harmless (row locks).
 LEADS_SWEEP_INTERVAL_SECONDS = env.float("LEADS_SWEEP_INTERVAL_SECONDS", default=5)
+LEADS_DELIVERY_INTERVAL_SECONDS = env.float("LEADS_DELIVERY_INTERVAL_SECONDS", default=1)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "escalate-due-leads": {
         "task": "leads.tasks.escalate_due_leads",
@@ -211,10 +212,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         # A sweep not started by the next one is pointless: the next one does its work.
         "options": {"expires": LEADS_SWEEP_INTERVAL_SECONDS},
     },
+    # The outbox's sender: a new lead's rep hears of it within about this interval. Intake
+    # publishes nothing per lead (a broker round trip on the hot path), and a lost or
+    # unpublished message delays nothing beyond the next run.
     "deliver-notifications": {
         "task": "leads.tasks.deliver_notifications",
-        "schedule": timedelta(seconds=env.float("LEADS_DELIVERY_INTERVAL_SECONDS", default=15)),
-        "options": {"expires": 60},
+        "schedule": timedelta(seconds=LEADS_DELIVERY_INTERVAL_SECONDS),
+        "options": {"expires": LEADS_DELIVERY_INTERVAL_SECONDS},
     },
     # An upload whose task was lost (broker down at the time) is picked up here.
     "import-stalled-files": {

@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 
 from leads.models import Lead, LeadEvent, Product, RepProfile, RoutingRule, Source, Team
 from leads.notifications import notify_user
+from leads.prepared import PreparedStatement
 from leads.process_cache import ProcessCache
 
 if TYPE_CHECKING:
@@ -98,60 +97,87 @@ def choose_owner(
     queue up and each sees the round robin turn and open-lead counts the previous one left
     (lock, then re-check). The chosen rep's turn is recorded before returning.
 
-    Intake is the hot path and the team lock is held until commit, so this is three
-    statements: bump the team's turn counter (which takes the lock), read the candidates
-    with their open-lead counts and product knowledge, record the chosen rep's turn.
+    Intake is the hot path and the team lock is held until commit, so this is three short
+    statements in SQL written out: bump the team's turn counter (which takes the lock), read
+    the candidates with their product knowledge, record the chosen rep's turn.
     """
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Team._meta.db_table} SET assignments_made = assignments_made + 1 "  # noqa: S608
-            "WHERE id = %s RETURNING assignments_made",
-            [team.pk],
-        )
+        _NEXT_TURN.execute(cursor, {"team": team.pk})
         (turn,) = cursor.fetchone()
-    open_leads = (
-        Lead.objects.open()
-        .filter(owner=OuterRef("user_id"))
-        .order_by()
-        .values("owner")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    candidates_qs = (
-        RepProfile.objects.filter(team=team, is_available=True, user__is_active=True)
-        .filter(Q(out_of_office_until=None) | Q(out_of_office_until__lte=now))
-        .exclude(user_id__in=exclude)
-        # alias, not annotate: the count is only compared, so PostgreSQL runs it once per rep
-        .alias(open_leads=Coalesce(Subquery(open_leads), 0))
-        .filter(open_leads__lt=F("max_open_leads"))
-        .select_related("user")
-        .order_by()  # the choice below is by turn; no sort needed
-    )
-    if product is not None:
-        candidates_qs = candidates_qs.annotate(
-            knows=Exists(
-                RepProfile.products.through.objects.filter(
-                    repprofile_id=OuterRef("pk"), product_id=product.pk
-                )
-            )
+        # A new statement after the lock, so it sees what the previous holder committed.
+        _CANDIDATES.execute(
+            cursor, {"product": product.pk if product else None, "team": team.pk, "now": now}
         )
-    candidates = list(candidates_qs)
-    pool, why = candidates, f"round robin among {len(candidates)} available reps"
-    if product is not None:
-        experts = [rep for rep in candidates if rep.knows]
-        if experts:
-            pool, why = (
-                experts,
-                f"round robin among {len(experts)} available reps who know {product}",
-            )
-        elif candidates:
-            why += f" (none who knows {product} is available)"
-    if not pool:
-        return Choice(owner=fallback_owner(team), reason="no rep available", unrouted=True)
+        candidates = [_Candidate(*row) for row in cursor.fetchall() if row[1] not in exclude]
+        pool, why = candidates, f"round robin among {len(candidates)} available reps"
+        if product is not None:
+            experts = [rep for rep in candidates if rep.knows]
+            if experts:
+                pool = experts
+                why = f"round robin among {len(experts)} available reps who know {product}"
+            elif candidates:
+                why += f" (none who knows {product} is available)"
+        if not pool:
+            return Choice(owner=fallback_owner(team), reason="no rep available", unrouted=True)
+        rep = min(pool, key=lambda r: (r.last_assigned_turn, r.profile_id))
+        _RECORD_TURN.execute(cursor, {"turn": turn, "rep": rep.profile_id})
+    return Choice(owner=rep.user(), reason=why)
 
-    rep = min(pool, key=lambda r: (r.last_assigned_turn, r.pk))
-    RepProfile.objects.filter(pk=rep.pk).update(last_assigned_turn=turn)
-    return Choice(owner=rep.user, reason=why)
+
+@dataclass(frozen=True)
+class _Candidate:
+    profile_id: int
+    user_id: int
+    last_assigned_turn: int
+    knows: bool
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+
+    def user(self) -> AbstractBaseUser:
+        # What intake, notifications and the API read of an owner; other fields load on use.
+        return get_user_model().from_db(
+            connection.alias,
+            ["id", "username", "first_name", "last_name", "email", "is_active"],
+            [self.user_id, self.username, self.first_name, self.last_name, self.email, True],
+        )
+
+
+_TEAM = Team._meta.db_table
+_REP = RepProfile._meta.db_table
+_REP_PRODUCTS = RepProfile.products.through._meta.db_table
+_USER = get_user_model()._meta.db_table
+_LEAD = Lead._meta.db_table
+_OPEN = ", ".join(f"'{status}'" for status in Lead.OPEN_STATUSES)  # our constants
+
+_NEXT_TURN = PreparedStatement(
+    "choose_owner_next_turn",
+    f"UPDATE {_TEAM} SET assignments_made = assignments_made + 1 "  # noqa: S608
+    "WHERE id = %(team)s RETURNING assignments_made",
+)
+# Active, available, not out of office and under their cap of open leads (counted by the
+# partial index lead_open_by_owner). Product knowledge is a flag, so one query serves both
+# the experts-first choice and the reason's counts.
+_CANDIDATES = PreparedStatement(
+    "choose_owner_candidates",
+    f"""
+    SELECT rep.id, rep.user_id, rep.last_assigned_turn,
+           EXISTS (SELECT 1 FROM {_REP_PRODUCTS} known
+                   WHERE known.repprofile_id = rep.id AND known.product_id = %(product)s),
+           u.username, u.first_name, u.last_name, u.email
+    FROM {_REP} rep JOIN {_USER} u ON u.id = rep.user_id
+    WHERE rep.team_id = %(team)s AND rep.is_available AND u.is_active
+      AND (rep.out_of_office_until IS NULL OR rep.out_of_office_until <= %(now)s)
+      AND (SELECT count(*) FROM {_LEAD} open_lead
+           WHERE open_lead.owner_id = rep.user_id AND open_lead.status IN ({_OPEN})
+          ) < rep.max_open_leads
+    """,  # noqa: S608
+)
+_RECORD_TURN = PreparedStatement(
+    "choose_owner_record_turn",
+    f"UPDATE {_REP} SET last_assigned_turn = %(turn)s WHERE id = %(rep)s",  # noqa: S608
+)
 
 
 def fallback_owner(team: Team) -> AbstractBaseUser:

@@ -2,8 +2,9 @@
 
 `ingest_lead` is the one way a live lead comes in (hosted form, JSON API); the CSV import of
 historical leads is in leads.imports. Both write the events every state change leaves
-and queue the assigned rep's notifications in the same transaction; delivery is enqueued on
-commit and a broker that is down never fails intake (leads.tasks.enqueue_on_commit).
+and queue the assigned rep's notifications in the same transaction (the outbox). Intake
+never talks to the broker: beat's deliver-notifications run sends the outbox within
+LEADS_DELIVERY_INTERVAL_SECONDS, so a broker that is down cannot fail or slow intake.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
@@ -29,10 +29,7 @@ from leads.models import (
     SpamCount,
 )
 from leads.notifications import notify_user
-from leads.tasks import deliver_notifications, enqueue_on_commit
-
-if TYPE_CHECKING:
-    pass
+from leads.prepared import PreparedStatement
 
 # Control characters other than tab and newlines, and lone surrogates (which PostgreSQL
 # cannot store): stripped from every text a stranger sends us.
@@ -209,7 +206,6 @@ def _ingest(
         IdempotencyKey.objects.create(
             source=source, key=idempotency_key, request_hash=request_hash, lead=lead, created_at=now
         )
-    enqueue_on_commit(deliver_notifications)
     return lead
 
 
@@ -227,21 +223,28 @@ def _lock_prospect(*, email: str, phone: str) -> None:
 
 
 def _open_lead_of_same_prospect(*, email: str, phone: str) -> Lead | None:
-    # Served by the partial indexes lead_open_by_email / lead_open_by_phone.
-    match = Q(pk__in=[])
-    if email:
-        match |= Q(email=email)
-    if phone:
-        match |= Q(phone=phone)
     if not (email or phone):
         return None
-    return (
-        Lead.objects.open()
-        .filter(match)
-        .select_related("owner", "team")
-        .order_by("received_at", "pk")
-        .first()
-    )
+    # Most inquiries are a first one: look for the id alone, in SQL written out (the hot
+    # path; served by the partial indexes lead_open_by_email / lead_open_by_phone), and load
+    # the lead with its owner and team only for a repeat. An empty value matches nothing.
+    with connection.cursor() as cursor:
+        _EARLIEST_OPEN_LEAD_OF_PROSPECT.execute(cursor, {"email": email, "phone": phone})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Lead.objects.select_related("owner", "team").get(pk=row[0])
+
+
+_EARLIEST_OPEN_LEAD_OF_PROSPECT = PreparedStatement(
+    "intake_earliest_open_lead_of_prospect",
+    f"""
+    SELECT id FROM {Lead._meta.db_table}
+    WHERE status IN ({", ".join(f"'{status}'" for status in Lead.OPEN_STATUSES)})
+      AND ((email = %(email)s AND email <> '') OR (phone = %(phone)s AND phone <> ''))
+    ORDER BY received_at, id LIMIT 1
+    """,  # noqa: S608
+)
 
 
 def notify_owner(*, lead: Lead, reason: str, now: datetime) -> None:

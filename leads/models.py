@@ -6,6 +6,7 @@ workflows across models live in plain modules (intake, assignment, escalation, a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -15,9 +16,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
+
+from leads.prepared import PreparedStatement
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -187,14 +190,39 @@ class HashedSecret(models.Model):
     def find_active(cls, raw: str) -> HashedSecret | None:
         if not raw.startswith(cls.PREFIX) or len(raw) < cls.LOOKUP_LENGTH + 8:
             return None
-        obj = (
-            cls.objects.select_related(cls.OWNER_FIELD)
-            .filter(lookup=raw[: cls.LOOKUP_LENGTH], revoked_at=None)
-            .first()
-        )
-        if obj is None or not hmac.compare_digest(obj.key_hash, cls.hash_secret(raw)):
+        statement, own_fields, owner_fields = cls._find_active_statement()
+        with connection.cursor() as cursor:
+            statement.execute(cursor, {"lookup": raw[: cls.LOOKUP_LENGTH]})
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        # The row and its owner from one prepared join: every API request authenticates,
+        # and building this query with the ORM cost more than running it.
+        obj = cls.from_db(connection.alias, own_fields, row[: len(own_fields)])
+        owner_model = cls._meta.get_field(cls.OWNER_FIELD).related_model
+        owner = owner_model.from_db(connection.alias, owner_fields, row[len(own_fields) :])
+        setattr(obj, cls.OWNER_FIELD, owner)
+        if not hmac.compare_digest(obj.key_hash, cls.hash_secret(raw)):
             return None
         return obj
+
+    @classmethod
+    @functools.cache
+    def _find_active_statement(cls) -> tuple[PreparedStatement, list[str], list[str]]:
+        owner_model = cls._meta.get_field(cls.OWNER_FIELD).related_model
+        own = [f.attname for f in cls._meta.concrete_fields]
+        owner = [f.attname for f in owner_model._meta.concrete_fields]
+        columns = [f"secret.{f.column}" for f in cls._meta.concrete_fields] + [
+            f"holder.{f.column}" for f in owner_model._meta.concrete_fields
+        ]
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {cls._meta.db_table} secret "  # noqa: S608
+            f"JOIN {owner_model._meta.db_table} holder "
+            f"ON holder.{owner_model._meta.pk.column} = "
+            f"secret.{cls._meta.get_field(cls.OWNER_FIELD).column} "
+            "WHERE secret.lookup = %(lookup)s AND secret.revoked_at IS NULL"
+        )
+        return PreparedStatement(f"find_active_{cls._meta.db_table}", sql), own, owner
 
     def touch(self, *, now: datetime) -> None:
         if self.last_used_at is None or now - self.last_used_at >= self.TOUCH_INTERVAL:

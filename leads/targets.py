@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 
 import holidays
 from django.conf import settings
-from django.db.models import Q
 
 from leads.durations import parse_duration
+from leads.models import HolidayCalendar, ResponsePolicy, TeamHoliday, WorkingHours
+from leads.process_cache import ProcessCache
 
 if TYPE_CHECKING:
     from leads.models import Source, Team
@@ -43,17 +44,23 @@ class Target:
 
 def response_target(*, source: Source | None, temperature: str) -> Target:
     """The target of a lead from `source` with `temperature`: the most specific policy wins."""
-    from leads.models import ResponsePolicy
-
-    match = Q(source=None, temperature=temperature)
-    if source is not None and source.pk:
-        match |= Q(source=source, temperature="") | Q(source=source, temperature=temperature)
-    policies = list(ResponsePolicy.objects.filter(match))
+    source_id = source.pk if source is not None else None
+    policies = [
+        policy
+        for policy in _policies.get()
+        if (policy.source_id is None and policy.temperature == temperature)
+        or (source_id is not None and policy.source_id == source_id
+            and policy.temperature in ("", temperature))
+    ]  # fmt: skip
     if not policies:
         return Target(default_response_target())
     # Source and temperature (2+1) beats source alone (2) beats temperature alone (1).
     best = max(policies, key=lambda p: (2 if p.source_id else 0) + (1 if p.temperature else 0))
     return Target(timedelta(minutes=best.target_minutes), best.business_hours)
+
+
+# Every policy (a handful), per process: intake reads the target of every lead.
+_policies = ProcessCache(lambda: list(ResponsePolicy.objects.all()), models=[ResponsePolicy])
 
 
 @dataclass
@@ -68,8 +75,6 @@ class BusinessCalendar:
 
     @classmethod
     def for_team(cls, team: Team) -> BusinessCalendar:
-        from leads.models import HolidayCalendar, TeamHoliday, WorkingHours
-
         hours = {
             row.weekday: (row.opens, row.closes) for row in WorkingHours.objects.filter(team=team)
         }

@@ -77,11 +77,11 @@ def test_a_lead_is_stored_and_assigned_when_the_broker_does_not_answer(team) -> 
         assert status == 201, stderr.decode()
         lead = Lead.objects.get(pk=body["id"])
         assert lead.owner == rep
-        # The outbox row waits for the sweep; the broker being down lost nothing.
+        # The outbox row waits for the delivery run; the broker being down lost nothing.
         assert Notification.objects.filter(lead=lead, channel="email", state="pending").exists()
-    assert b"broker unavailable" in stderr
-    # Only the first request waits for the broker's connect retries; later ones do not try.
-    assert results[0][2] < 20 and results[1][2] < 2
+    # Intake never talks to the broker, so no request waits for its connect retries.
+    assert b"broker unavailable" not in stderr
+    assert max(seconds for _, _, seconds in results) < 2
 
 
 def post(port: int, key: str, email: str) -> tuple[int, dict, float]:
