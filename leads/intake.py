@@ -29,7 +29,7 @@ from leads.models import (
     SpamCount,
 )
 from leads.notifications import notify_user
-from leads.prepared import PreparedStatement
+from leads.prepared import PreparedStatement, insert_rows
 
 # Control characters other than tab and newlines, and lone surrogates (which PostgreSQL
 # cannot store): stripped from every text a stranger sends us.
@@ -189,7 +189,7 @@ def _ingest(
         choice = choose_owner(team=team, product=data.product, now=now)
         owner, unrouted, reason = choice.owner, choice.unrouted, choice.reason
     lead.owner, lead.unrouted = owner, unrouted
-    lead.save(force_insert=True)
+    insert_rows([lead])
 
     events = [
         (LeadEvent.Type.CREATED, {"channel": channel, "source": source.slug}),

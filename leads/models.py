@@ -20,7 +20,7 @@ from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 
-from leads.prepared import PreparedStatement
+from leads.prepared import PreparedStatement, insert_rows
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -533,12 +533,11 @@ class Lead(models.Model):
     ) -> list[LeadEvent]:
         """`record_event` for several events of one change (intake's created + assigned):
         one INSERT for the events and one webhook lookup for those teams subscribe to."""
-        rows = LeadEvent.objects.bulk_create(
-            [
-                LeadEvent(lead=self, type=event_type, actor=actor, at=at, data=data)
-                for event_type, data in events
-            ]
-        )
+        rows = [
+            LeadEvent(lead=self, type=event_type, actor=actor, at=at, data=data)
+            for event_type, data in events
+        ]
+        insert_rows(rows)
         subscribed = [event for event in rows if event.type in Webhook.EVENTS]
         if subscribed:
             from leads.webhooks import queue_webhooks

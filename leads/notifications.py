@@ -17,6 +17,7 @@ from django.db import transaction
 
 from leads.durations import parse_duration
 from leads.models import Lead, Notification
+from leads.prepared import insert_rows
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -51,7 +52,7 @@ def notify_user(
     )  # fmt: skip
     # One INSERT ... ON CONFLICT DO NOTHING: a dedupe key already queued writes nothing, and
     # no savepoint round trips (intake writes these for every lead, each escalation step several).
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    insert_rows(rows, ignore_conflicts=True)
 
 
 def notification_rows(
