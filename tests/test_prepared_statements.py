@@ -1,0 +1,64 @@
+"""The hot path's prepared statements: planned once per connection, re-prepared on a new one."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from leads.models import LeadEvent, Notification
+from leads.prepared import PreparedStatement, insert_rows
+from tests.factories import LeadFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DOUBLE = PreparedStatement("test_double", "SELECT %(n)s * 2, %(n)s + %(m)s")
+
+
+def run(n: int, m: int) -> tuple[int, int]:
+    with connection.cursor() as cursor:
+        DOUBLE.execute(cursor, {"n": n, "m": m})
+        return cursor.fetchone()
+
+
+def test_a_statement_is_prepared_once_per_connection_and_again_on_a_new_one() -> None:
+    with CaptureQueriesContext(connection) as first:
+        assert run(2, 3) == (4, 5)
+        assert run(5, 1) == (10, 6)
+    connection.close()
+    with CaptureQueriesContext(connection) as second:
+        assert run(7, 0) == (14, 7)
+
+    prepares = [q for q in first.captured_queries if q["sql"].startswith("PREPARE")]
+    if connection.vendor == "postgresql":
+        assert len(prepares) == 1 and "$1 * 2, $1 + $2" in prepares[0]["sql"]
+        assert sum(q["sql"].startswith("PREPARE") for q in second.captured_queries) == 1
+    else:
+        assert prepares == []  # other databases run the SQL as written
+
+
+def test_insert_rows_sets_primary_keys_and_skips_a_conflicting_dedupe_key() -> None:
+    lead = LeadFactory()
+    now = timezone.now()
+    events = [
+        LeadEvent(lead=lead, type=LeadEvent.Type.CREATED, at=now, data={"channel": "api"}),
+        LeadEvent(lead=lead, type=LeadEvent.Type.ASSIGNED, at=now, data={"owner": "ana"}),
+    ]
+    insert_rows(events)
+    stored = list(LeadEvent.objects.filter(lead=lead).order_by("pk"))
+    assert [e.pk for e in events] == [e.pk for e in stored]
+    assert [e.data for e in stored] == [{"channel": "api"}, {"owner": "ana"}]
+
+    def row(key: str) -> Notification:
+        return Notification(
+            channel=Notification.Channel.IN_APP, recipient=lead.owner, lead=lead,
+            event_type="lead.assigned", subject="New lead", body="", created_at=now,
+            state=Notification.State.SENT, sent_at=now, dedupe_key=key,
+        )  # fmt: skip
+
+    insert_rows([row("k1")], ignore_conflicts=True)
+    again = [row("k1"), row("k2")]
+    insert_rows(again, ignore_conflicts=True)
+    assert sorted(Notification.objects.values_list("dedupe_key", flat=True)) == ["k1", "k2"]
+    assert [n.pk for n in again] == [None, None]  # which one was skipped is not known
