@@ -1,8 +1,8 @@
 """Small, rarely changed tables that intake reads for every lead, kept per process.
 
-Routing rules, the default team and active webhooks change rarely and are read by every new
-lead; reading them from PostgreSQL cost intake three round trips a lead, two of them under
-the team lock. A `ProcessCache` keeps what its loader returned for
+Routing rules, the default team, response policies and active webhooks change rarely and
+are read by every new lead; reading them from PostgreSQL cost intake four round trips a
+lead, two of them under the team lock. A `ProcessCache` keeps what its loader returned for
 LEADS_PROCESS_CACHE_SECONDS and forgets it at once when one of its models is saved or deleted
 in this process (admin, views, tests). Other processes see such a change within that time.
 `QuerySet.update()` sends no signal: change these models with `save()`.

@@ -13,17 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import holidays
 from django.conf import settings
 
 from leads.durations import parse_duration
-from leads.models import HolidayCalendar, ResponsePolicy, TeamHoliday, WorkingHours
+from leads.models import HolidayCalendar, ResponsePolicy, Source, Team, TeamHoliday, WorkingHours
 from leads.process_cache import ProcessCache
-
-if TYPE_CHECKING:
-    from leads.models import Source, Team
 
 # Teams with a business-hours policy but no working hours set: Monday to Friday, 9 to 18.
 DEFAULT_WORKING_HOURS = {day: (time(9), time(18)) for day in range(5)}
