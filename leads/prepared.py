@@ -10,8 +10,8 @@ databases (SQLite for `make run`) run the same SQL as it is.
 Write the SQL with named parameters (`%(team)s`). Put constants that partial indexes are
 defined by (the open statuses) in as literals, so that PostgreSQL's generic plan can still
 prove those indexes apply. Prepared statements live in a database session: a connection
-pooler in front of PostgreSQL must keep sessions (PgBouncer's session mode, or 1.21+ with
-prepared statement support).
+pooler in front of PostgreSQL must keep sessions (PgBouncer in session mode; its
+transaction mode tracks only protocol-level prepared statements, not SQL PREPARE).
 """
 
 from __future__ import annotations
