@@ -41,7 +41,6 @@ from leads.models import (
     Source,
     Team,
 )
-from leads.tasks import deliver_notifications, enqueue_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -258,7 +257,6 @@ def import_leads(
                     report.errors.append((line, str(exc)))
                 else:
                     report.imported += 1
-            enqueue_on_commit(deliver_notifications)
         if on_batch is not None:
             on_batch(report, start + len(batch))
     return report

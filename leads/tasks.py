@@ -19,9 +19,9 @@ logger = logging.getLogger(__name__)
 def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> None:
     """Send `task` to the broker once the current transaction commits.
 
-    The database is the source of truth and a periodic sweep picks up whatever a lost
-    message would have done, so a broker that is down is logged, never raised: a lead the
-    client posted must be accepted whether Redis answers or not.
+    The database is the source of truth and a periodic job picks up whatever a lost
+    message would have done (an upload's import: `import-stalled-files`), so a broker that
+    is down is logged, never raised: what the client sent is already stored.
     """
 
     def send() -> None:
@@ -73,15 +73,10 @@ def escalate_due_leads() -> None:
     """The beat's escalation sweep: run every due ladder step, then record the heartbeat.
 
     Safe to run concurrently and to redeliver: leads are claimed with SKIP LOCKED and each
-    step is recorded under a unique constraint. The outbox rows it wrote are delivered by
-    deliver_notifications, nudged on commit.
+    step is recorded under a unique constraint. The outbox rows it wrote go out with the
+    next deliver-notifications run (every LEADS_DELIVERY_INTERVAL_SECONDS).
     """
     now = timezone.now()
-    ran = 0
-    while (batch := escalation.escalate_due_leads(now=now)) == escalation.SWEEP_BATCH:
-        ran += batch
-    ran += batch
+    while escalation.escalate_due_leads(now=now) == escalation.SWEEP_BATCH:
+        pass
     escalation.record_sweep(now=now)
-    if ran:
-        with transaction.atomic():
-            enqueue_on_commit(deliver_notifications)
