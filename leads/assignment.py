@@ -19,7 +19,7 @@ from django.db import connection
 
 from leads.models import Lead, LeadEvent, Product, RepProfile, RoutingRule, Source, Team
 from leads.notifications import notify_user
-from leads.prepared import PreparedStatement
+from leads.prepared import PreparedStatement, StatementBatch
 from leads.process_cache import ProcessCache
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ class Choice:
     owner: AbstractBaseUser
     reason: str
     unrouted: bool = False
+    lead_id: int | None = None  # reserved under the team lock when asked for
 
 
 def route_team(*, source: Source, product: Product | None) -> Team:
@@ -90,38 +91,57 @@ def choose_owner(
     product: Product | None,
     now: datetime,
     exclude: Collection[int] = (),
+    reserve_lead_id: bool = False,
+    writes: StatementBatch | None = None,
 ) -> Choice:
     """Choose the owner of a new lead of `team`, skipping the user ids in `exclude`.
 
-    Must run inside a transaction: it locks the team row, so concurrent choices for one team
-    queue up and each sees the round robin turn and open-lead counts the previous one left
-    (lock, then re-check). The chosen rep's turn is recorded before returning.
+    Must run inside a transaction: it takes the team lock, held until commit, so concurrent
+    choices for one team queue up and each sees the round robin turns and open-lead counts
+    the previous one left (lock, then re-check). On PostgreSQL the lock is a
+    transaction-scoped advisory lock on the team, which writes nothing; SQLite runs one
+    writing transaction at a time anyway (IMMEDIATE transactions, see settings).
 
-    Intake is the hot path and the team lock is held until commit, so this is three short
-    statements in SQL written out: bump the team's turn counter (which takes the lock), read
-    the candidates with their product knowledge, record the chosen rep's turn.
+    The chosen rep's turn is recorded in `writes` if given (intake sends it with the lead,
+    in one round trip), else at once. With `reserve_lead_id`, the id of the lead being
+    assigned is drawn under the lock too, so leads' ids follow the order they were assigned.
+    Locking and reading the candidates is one round trip on PostgreSQL.
     """
+    reading = StatementBatch()
+    if connection.vendor == "postgresql":
+        reading.add(_LOCK_TEAM, {"team": team.pk})
+    # A statement after the lock, so it sees what the previous holder committed.
+    reading.add(
+        _CANDIDATES,
+        {"product": product.pk if product else None, "team": team.pk, "now": now,
+         "reserve": reserve_lead_id},
+    )  # fmt: skip
     with connection.cursor() as cursor:
-        _NEXT_TURN.execute(cursor, {"team": team.pk})
-        (turn,) = cursor.fetchone()
-        # A new statement after the lock, so it sees what the previous holder committed.
-        _CANDIDATES.execute(
-            cursor, {"product": product.pk if product else None, "team": team.pk, "now": now}
+        reading.send(cursor)
+        rows = cursor.fetchall()
+    turn, lead_id = rows[0][:2]  # one row even without candidates (the outer join)
+    candidates = [
+        _Candidate(*row[2:]) for row in rows if row[2] is not None and row[3] not in exclude
+    ]
+    pool, why = candidates, f"round robin among {len(candidates)} available reps"
+    if product is not None:
+        experts = [rep for rep in candidates if rep.knows]
+        if experts:
+            pool = experts
+            why = f"round robin among {len(experts)} available reps who know {product}"
+        elif candidates:
+            why += f" (none who knows {product} is available)"
+    if not pool:
+        return Choice(
+            owner=fallback_owner(team), reason="no rep available", unrouted=True, lead_id=lead_id
         )
-        candidates = [_Candidate(*row) for row in cursor.fetchall() if row[1] not in exclude]
-        pool, why = candidates, f"round robin among {len(candidates)} available reps"
-        if product is not None:
-            experts = [rep for rep in candidates if rep.knows]
-            if experts:
-                pool = experts
-                why = f"round robin among {len(experts)} available reps who know {product}"
-            elif candidates:
-                why += f" (none who knows {product} is available)"
-        if not pool:
-            return Choice(owner=fallback_owner(team), reason="no rep available", unrouted=True)
-        rep = min(pool, key=lambda r: (r.last_assigned_turn, r.profile_id))
-        _RECORD_TURN.execute(cursor, {"turn": turn, "rep": rep.profile_id})
-    return Choice(owner=rep.user(), reason=why)
+    rep = min(pool, key=lambda r: (r.last_assigned_turn, r.profile_id))
+    record = writes if writes is not None else StatementBatch()
+    record.add(_RECORD_TURN, {"turn": turn, "rep": rep.profile_id})
+    if writes is None:
+        with connection.cursor() as cursor:
+            record.send(cursor)
+    return Choice(owner=rep.user(), reason=why, lead_id=lead_id)
 
 
 @dataclass(frozen=True)
@@ -144,34 +164,51 @@ class _Candidate:
         )
 
 
-_TEAM = Team._meta.db_table
 _REP = RepProfile._meta.db_table
 _REP_PRODUCTS = RepProfile.products.through._meta.db_table
 _USER = get_user_model()._meta.db_table
 _LEAD = Lead._meta.db_table
 _OPEN = ", ".join(f"'{status}'" for status in Lead.OPEN_STATUSES)  # our constants
 
-_NEXT_TURN = PreparedStatement(
-    "choose_owner_next_turn",
-    f"UPDATE {_TEAM} SET assignments_made = assignments_made + 1 "  # noqa: S608
-    "WHERE id = %(team)s RETURNING assignments_made",
+# Advisory locks taken with two int keys live apart from those with one bigint key (the
+# prospect locks of intake); the first key says what the second one numbers.
+TEAM_LOCK_SPACE = 1
+_LOCK_TEAM = PreparedStatement(
+    "choose_owner_lock_team", f"SELECT pg_advisory_xact_lock({TEAM_LOCK_SPACE}, %(team)s::int)"
 )
-# Active, available, not out of office and under their cap of open leads (counted by the
-# partial index lead_open_by_owner). Product knowledge is a flag, so one query serves both
-# the experts-first choice and the reason's counts.
+# The next lead's id, drawn only when asked for. SQLite (IMMEDIATE transactions: no other
+# writer until commit) numbers after the last id its AUTOINCREMENT handed out.
+_NEXT_LEAD_ID = {
+    "postgresql": f"nextval(pg_get_serial_sequence('{_LEAD}', 'id'))",
+    "sqlite": "(SELECT coalesce(max(seq), 0) + 1 FROM sqlite_sequence "  # noqa: S608
+    f"WHERE name = '{_LEAD}')",
+}[connection.vendor]
+# The team's next round robin turn (one past the highest a rep of the team holds), the lead
+# id if reserved, then the reps who are active, available, not out of office and under
+# their cap of open leads (counted by the partial index lead_open_by_owner). Product
+# knowledge is a flag, so one query serves both the experts-first choice and the reason.
 _CANDIDATES = PreparedStatement(
     "choose_owner_candidates",
     f"""
-    SELECT rep.id, rep.user_id, rep.last_assigned_turn,
-           EXISTS (SELECT 1 FROM {_REP_PRODUCTS} known
-                   WHERE known.repprofile_id = rep.id AND known.product_id = %(product)s),
-           u.username, u.first_name, u.last_name, u.email
-    FROM {_REP} rep JOIN {_USER} u ON u.id = rep.user_id
-    WHERE rep.team_id = %(team)s AND rep.is_available AND u.is_active
-      AND (rep.out_of_office_until IS NULL OR rep.out_of_office_until <= %(now)s)
-      AND (SELECT count(*) FROM {_LEAD} open_lead
-           WHERE open_lead.owner_id = rep.user_id AND open_lead.status IN ({_OPEN})
-          ) < rep.max_open_leads
+    WITH turn AS (
+        SELECT coalesce(max(last_assigned_turn), 0) + 1 AS next
+        FROM {_REP} WHERE team_id = %(team)s
+    ), new_lead AS (
+        SELECT CASE WHEN %(reserve)s THEN {_NEXT_LEAD_ID} END AS id
+    )
+    SELECT turn.next, new_lead.id, candidate.*
+    FROM turn CROSS JOIN new_lead LEFT JOIN (
+        SELECT rep.id, rep.user_id, rep.last_assigned_turn,
+               EXISTS (SELECT 1 FROM {_REP_PRODUCTS} known
+                       WHERE known.repprofile_id = rep.id AND known.product_id = %(product)s),
+               u.username, u.first_name, u.last_name, u.email
+        FROM {_REP} rep JOIN {_USER} u ON u.id = rep.user_id
+        WHERE rep.team_id = %(team)s AND rep.is_available AND u.is_active
+          AND (rep.out_of_office_until IS NULL OR rep.out_of_office_until <= %(now)s)
+          AND (SELECT count(*) FROM {_LEAD} open_lead
+               WHERE open_lead.owner_id = rep.user_id AND open_lead.status IN ({_OPEN})
+              ) < rep.max_open_leads
+    ) AS candidate ON true
     """,  # noqa: S608
 )
 _RECORD_TURN = PreparedStatement(

@@ -20,7 +20,7 @@ from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 
-from leads.prepared import PreparedStatement, insert_rows
+from leads.prepared import PreparedStatement, StatementBatch, insert_rows, instance_from_row
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -56,8 +56,6 @@ class Team(models.Model):
         default=default_follow_up_cadence,
         help_text="Days after first contact at which follow-ups are suggested.",
     )
-    # Round robin counter: bumped under the team's row lock by leads.assignment.
-    assignments_made = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -97,8 +95,9 @@ class RepProfile(models.Model):
     )
     is_available = models.BooleanField(default=True)
     out_of_office_until = models.DateTimeField(null=True, blank=True)
-    # Round robin: the team's assignments_made when this rep last got a lead; the lowest
-    # goes next. A counter, not a timestamp, so leads arriving in the same instant still rotate.
+    # Round robin: the team's turn when this rep last got a lead (one past the highest turn
+    # of the team's reps, drawn under the team lock); the lowest goes next. A counter, not
+    # a timestamp, so leads arriving in the same instant still rotate.
     last_assigned_turn = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
@@ -198,9 +197,9 @@ class HashedSecret(models.Model):
             return None
         # The row and its owner from one prepared join: every API request authenticates,
         # and building this query with the ORM cost more than running it.
-        obj = cls.from_db(connection.alias, own_fields, row[: len(own_fields)])
+        obj = instance_from_row(cls, own_fields, row[: len(own_fields)])
         owner_model = cls._meta.get_field(cls.OWNER_FIELD).related_model
-        owner = owner_model.from_db(connection.alias, owner_fields, row[len(own_fields) :])
+        owner = instance_from_row(owner_model, owner_fields, row[len(own_fields) :])
         setattr(obj, cls.OWNER_FIELD, owner)
         if not hmac.compare_digest(obj.key_hash, cls.hash_secret(raw)):
             return None
@@ -530,20 +529,35 @@ class Lead(models.Model):
         *,
         at: datetime,
         actor: AbstractBaseUser | None = None,
+        writes: StatementBatch | None = None,
     ) -> list[LeadEvent]:
         """`record_event` for several events of one change (intake's created + assigned):
-        one INSERT for the events and one webhook lookup for those teams subscribe to."""
+        one INSERT for the events and one webhook lookup for those teams subscribe to.
+
+        With `writes`, the INSERT goes with that batch's statements and the events get no
+        primary key, unless a webhook of the team subscribes to one of them (its outbox row
+        names the event by key): then they are inserted at once.
+        """
         rows = [
             LeadEvent(lead=self, type=event_type, actor=actor, at=at, data=data)
             for event_type, data in events
         ]
-        insert_rows(rows)
         subscribed = [event for event in rows if event.type in Webhook.EVENTS]
+        if writes is not None and not (subscribed and _team_has_webhooks(self.team_id)):
+            writes.insert(rows)
+            return rows
+        insert_rows(rows)
         if subscribed:
             from leads.webhooks import queue_webhooks
 
             queue_webhooks(self, *subscribed)
         return rows
+
+
+def _team_has_webhooks(team_id: int) -> bool:
+    from leads.webhooks import active_webhooks_by_team  # leads.webhooks imports this module
+
+    return bool(active_webhooks_by_team({team_id})[team_id])
 
 
 class Activity(models.Model):

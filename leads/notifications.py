@@ -17,7 +17,7 @@ from django.db import transaction
 
 from leads.durations import parse_duration
 from leads.models import Lead, Notification
-from leads.prepared import insert_rows
+from leads.prepared import StatementBatch, insert_rows
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -40,11 +40,13 @@ def notify_user(
     body: str,
     now: datetime,
     dedupe_key: str,
+    writes: StatementBatch | None = None,
 ) -> None:
     """Queue an in-app notification and, if the user has an address, an e-mail.
 
     `dedupe_key` names the message ("lead:12:assigned:3"): queueing it twice writes nothing
-    the second time. Call inside the transaction of the change being announced.
+    the second time. Call inside the transaction of the change being announced; with
+    `writes`, the rows go with that batch's other statements.
     """
     rows = notification_rows(
         user=user, lead=lead, event_type=event_type, subject=subject, body=body, now=now,
@@ -52,7 +54,10 @@ def notify_user(
     )  # fmt: skip
     # One INSERT ... ON CONFLICT DO NOTHING: a dedupe key already queued writes nothing, and
     # no savepoint round trips (intake writes these for every lead, each escalation step several).
-    insert_rows(rows, ignore_conflicts=True)
+    if writes is not None:
+        writes.insert(rows, ignore_conflicts=True)
+    else:
+        insert_rows(rows, ignore_conflicts=True)
 
 
 def notification_rows(

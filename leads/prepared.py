@@ -7,6 +7,10 @@ PREPAREd the first time a connection runs it and EXECUTEd by name afterwards; co
 are persistent (CONN_MAX_AGE), so intake pays for planning once per connection. Other
 databases (SQLite for `make run`) run the same SQL as it is.
 
+A `StatementBatch` sends several such statements to PostgreSQL in one round trip: intake
+queues its writes (the rep's turn, the lead, its events, the notifications) and sends
+them together, so the team lock it holds until commit waits for one round trip, not four.
+
 Write the SQL with named parameters (`%(team)s`). Put constants that partial indexes are
 defined by (the open statuses) in as literals, so that PostgreSQL's generic plan can still
 prove those indexes apply. Prepared statements live in a database session: a connection
@@ -20,10 +24,12 @@ import functools
 import re
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models
 from django.db.backends.utils import CursorWrapper
+
+M = TypeVar("M", bound=models.Model)
 
 _PARAMETER = re.compile(r"%\((\w+)\)s")
 
@@ -44,11 +50,85 @@ class PreparedStatement:
         if cursor.db.vendor != "postgresql":
             cursor.execute(self.sql, params)
             return
+        self.prepare(cursor)
+        cursor.execute(self._execute, self._positional(params))
+
+    def prepare(self, cursor: CursorWrapper) -> None:
+        """PREPARE on the cursor's connection unless done before (PostgreSQL only)."""
         raw_connection = cursor.db.connection
         if raw_connection not in self._prepared_on:
             cursor.execute(self._prepare)
             self._prepared_on.add(raw_connection)
-        cursor.execute(self._execute, [params[name] for name in self._names])
+
+    def _positional(self, params: Mapping[str, Any]) -> list[Any]:
+        return [params[name] for name in self._names]
+
+
+class StatementBatch:
+    """Prepared statements queued with `add` or `insert` and run in order by `send`.
+
+    PostgreSQL gets them as one simple query of several statements, in one round trip: each
+    runs with a fresh snapshot (as separate statements would under READ COMMITTED), the
+    first error stops the rest and is raised, and only the last statement's rows can be
+    fetched. Other databases run them one by one. Send inside the caller's transaction.
+    """
+
+    def __init__(self) -> None:
+        self._queued: list[tuple[PreparedStatement, Mapping[str, Any]]] = []
+        self._keyed_rows: list[models.Model] = []
+
+    def add(self, statement: PreparedStatement, params: Mapping[str, Any]) -> None:
+        self._queued.append((statement, params))
+
+    def insert(self, rows: Sequence[models.Model], *, ignore_conflicts: bool = False) -> None:
+        """Queue the INSERT of `rows` (unsaved instances of one model). Rows whose primary
+        key is set are stored under it and count as saved after `send`; the others get no
+        key back (nothing is returned in a batch)."""
+        if rows:
+            self._queued.append(_insert(rows, ignore_conflicts=ignore_conflicts, returning=False))
+            self._keyed_rows += [row for row in rows if row.pk is not None]
+
+    def send(self, cursor: CursorWrapper) -> None:
+        if cursor.db.vendor != "postgresql":
+            for statement, params in self._queued:
+                statement.execute(cursor, params)
+        elif self._queued:
+            for statement, _ in self._queued:
+                statement.prepare(cursor)
+            sql = "; ".join(statement._execute for statement, _ in self._queued)
+            values = [v for stmt, params in self._queued for v in stmt._positional(params)]
+            cursor.execute(sql, values)
+        for row in self._keyed_rows:
+            row._state.adding = False
+            row._state.db = cursor.db.alias
+        self._queued, self._keyed_rows = [], []
+
+
+def instance_from_row(model: type[M], attnames: Sequence[str], values: Sequence[Any]) -> M:
+    """A model instance from a row of a prepared statement (columns in `attnames` order),
+    with the values converted as the ORM would (SQLite returns datetimes as text)."""
+    converters = _converters(model, tuple(attnames), connection.vendor)
+    if converters:
+        values = list(values)
+        for i, expression, convert in converters:
+            values[i] = convert(values[i], expression, connection)
+    return model.from_db(connection.alias, attnames, values)
+
+
+@functools.cache
+def _converters(
+    model: type[models.Model], attnames: tuple[str, ...], vendor: str
+) -> list[tuple[int, Any, Any]]:
+    converters = []
+    for i, attname in enumerate(attnames):
+        expression = model._meta.get_field(attname.removesuffix("_id")).get_col(
+            model._meta.db_table
+        )
+        for convert in connection.ops.get_db_converters(expression) + (
+            expression.get_db_converters(connection)
+        ):
+            converters.append((i, expression, convert))
+    return converters
 
 
 def insert_rows(rows: Sequence[models.Model], *, ignore_conflicts: bool = False) -> None:
@@ -60,13 +140,7 @@ def insert_rows(rows: Sequence[models.Model], *, ignore_conflicts: bool = False)
     """
     if not rows:
         return
-    model = type(rows[0])
-    statement, fields = _insert_statement(model, len(rows), ignore_conflicts)
-    params = {
-        f"r{i}_{field.attname}": field.get_db_prep_save(field.pre_save(row, add=True), connection)
-        for i, row in enumerate(rows)
-        for field in fields
-    }
+    statement, params = _insert(rows, ignore_conflicts=ignore_conflicts, returning=True)
     with connection.cursor() as cursor:
         statement.execute(cursor, params)
         returned = cursor.fetchall()
@@ -78,11 +152,30 @@ def insert_rows(rows: Sequence[models.Model], *, ignore_conflicts: bool = False)
         row._state.db = connection.alias
 
 
+def _insert(
+    rows: Sequence[models.Model], *, ignore_conflicts: bool, returning: bool
+) -> tuple[PreparedStatement, dict[str, Any]]:
+    """The statement inserting `rows` (with their primary key if the first has one) and its
+    parameters."""
+    with_pk = rows[0].pk is not None
+    statement, fields = _insert_statement(
+        type(rows[0]), len(rows), ignore_conflicts=ignore_conflicts, with_pk=with_pk,
+        returning=returning,
+    )  # fmt: skip
+    params = {
+        f"r{i}_{field.attname}": field.get_db_prep_save(field.pre_save(row, add=True), connection)
+        for i, row in enumerate(rows)
+        for field in fields
+    }
+    return statement, params
+
+
 @functools.cache
 def _insert_statement(
-    model: type[models.Model], count: int, ignore_conflicts: bool
-) -> tuple[PreparedStatement, list[models.Field[Any, Any]]]:
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    model: type[models.Model], count: int, *, ignore_conflicts: bool, with_pk: bool,
+    returning: bool,
+) -> tuple[PreparedStatement, list[models.Field[Any, Any]]]:  # fmt: skip
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     values = ", ".join(
         "(" + ", ".join(f"%(r{i}_{f.attname})s" for f in fields) + ")" for i in range(count)
     )
@@ -90,7 +183,12 @@ def _insert_statement(
         f"INSERT INTO {model._meta.db_table} ({', '.join(f.column for f in fields)}) "  # noqa: S608
         f"VALUES {values}"
         + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
-        + f" RETURNING {model._meta.pk.column}"
+        + (f" RETURNING {model._meta.pk.column}" if returning else "")
     )
-    name = f"insert_{model._meta.db_table}_{count}" + ("_or_skip" if ignore_conflicts else "")
+    name = "_".join(
+        ["insert", model._meta.db_table, str(count)]
+        + ["with_pk"] * with_pk
+        + ["or_skip"] * ignore_conflicts
+        + ["quiet"] * (not returning)
+    )
     return PreparedStatement(name, sql), fields
