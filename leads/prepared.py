@@ -26,7 +26,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.utils import CursorWrapper
 
 M = TypeVar("M", bound=models.Model)
@@ -162,8 +162,9 @@ def _insert(
         type(rows[0]), len(rows), ignore_conflicts=ignore_conflicts, with_pk=with_pk,
         returning=returning,
     )  # fmt: skip
+    db = connections[DEFAULT_DB_ALIAS]  # not the `connection` proxy: one lookup, not one per field
     params = {
-        f"r{i}_{field.attname}": field.get_db_prep_save(field.pre_save(row, add=True), connection)
+        f"r{i}_{field.attname}": field.get_db_prep_save(field.pre_save(row, add=True), db)
         for i, row in enumerate(rows)
         for field in fields
     }

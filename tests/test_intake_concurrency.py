@@ -4,42 +4,53 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from leads.models import Lead
-from tests.factories import make_rep
+from leads.models import Lead, RepProfile
+from tests.factories import make_manager, make_rep
 from tests.intake_helpers import post_lead, source_with_key
 
 LEADS = 20
+
+
+def at_once(count: int, work: Callable[[int], None]) -> None:
+    """Run work(0) .. work(count - 1) in threads released together, each on its own
+    database connection."""
+    start = threading.Barrier(count)
+
+    def run(i: int) -> None:
+        try:
+            start.wait()
+            work(i)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_twenty_simultaneous_leads_are_spread_exactly_by_round_robin(team) -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks")
+        pytest.skip("needs PostgreSQL's locks")
     cache.clear()
     reps = [make_rep(team=team, username=f"rep{i}") for i in range(4)]
     _, key = source_with_key()
-    start = threading.Barrier(LEADS)
     statuses: list[int] = []
 
     def post(i: int) -> None:
-        try:
-            start.wait()
-            response = post_lead(key, {"name": f"Prospect {i}", "email": f"p{i}@example.com"})
-            statuses.append(response.status_code)
-        finally:
-            connection.close()  # each thread has its own connection
+        response = post_lead(key, {"name": f"Prospect {i}", "email": f"p{i}@example.com"})
+        statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(LEADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    at_once(LEADS, post)
 
     assert statuses == [201] * LEADS
     owners = list(Lead.objects.order_by("pk").values_list("owner_id", flat=True))
@@ -53,27 +64,18 @@ def test_twenty_simultaneous_leads_are_spread_exactly_by_round_robin(team) -> No
 @pytest.mark.django_db(transaction=True)
 def test_racing_retries_with_one_idempotency_key_store_one_lead(team) -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks")
+        pytest.skip("needs PostgreSQL's locks")
     cache.clear()
     make_rep(team=team)
     _, key = source_with_key()
-    start = threading.Barrier(6)
     answers: list[tuple[int, int]] = []
 
-    def post() -> None:
-        try:
-            start.wait()
-            body = {"name": "Dana", "email": "dana@example.com"}
-            response = post_lead(key, body, **{"Idempotency-Key": "retry-1"})
-            answers.append((response.status_code, response.json()["id"]))
-        finally:
-            connection.close()
+    def post(_: int) -> None:
+        body = {"name": "Dana", "email": "dana@example.com"}
+        response = post_lead(key, body, **{"Idempotency-Key": "retry-1"})
+        answers.append((response.status_code, response.json()["id"]))
 
-    threads = [threading.Thread(target=post) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    at_once(6, post)
 
     assert Lead.objects.count() == 1
     assert {lead_id for _, lead_id in answers} == {Lead.objects.get().pk}
@@ -92,20 +94,7 @@ def test_a_double_submitted_inquiry_goes_to_one_rep(team) -> None:
     for i in range(3):
         make_rep(team=team, username=f"rep{i}")
     _, key = source_with_key()
-    start = threading.Barrier(3)
-
-    def post() -> None:
-        try:
-            start.wait()
-            post_lead(key, {"name": "Dana", "email": "dana@example.com"})
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    at_once(3, lambda _: post_lead(key, {"name": "Dana", "email": "dana@example.com"}))
 
     leads = list(Lead.objects.order_by("pk"))
     assert len(leads) == 3
@@ -115,3 +104,23 @@ def test_a_double_submitted_inquiry_goes_to_one_rep(team) -> None:
     assert all(
         lead.previous_lead_id in {x.pk for x in leads[:i]} for i, lead in enumerate(leads) if i
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_leads_never_push_a_rep_past_their_cap(team) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL's locks")
+    cache.clear()
+    manager = make_manager(team=team, username="boss")
+    reps = [make_rep(team=team, username=f"rep{i}") for i in range(2)]
+    RepProfile.objects.filter(user__in=reps).update(max_open_leads=3)
+    _, key = source_with_key()
+
+    at_once(10, lambda i: post_lead(key, {"name": f"P{i}", "email": f"p{i}@example.com"}))
+
+    owners = Counter(Lead.objects.values_list("owner__username", flat=True))
+    # Each choice re-checks the open-lead counts after the team lock: 3 each, the rest
+    # to the manager, flagged unrouted.
+    assert owners == {"rep0": 3, "rep1": 3, "boss": 4}
+    assert set(Lead.objects.filter(unrouted=True).values_list("owner", flat=True)) == {manager.pk}

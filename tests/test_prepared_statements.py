@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leads.models import LeadEvent, Notification
-from leads.prepared import PreparedStatement, insert_rows
+from leads.prepared import PreparedStatement, StatementBatch, insert_rows
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,3 +62,44 @@ def test_insert_rows_sets_primary_keys_and_skips_a_conflicting_dedupe_key() -> N
     insert_rows(again, ignore_conflicts=True)
     assert sorted(Notification.objects.values_list("dedupe_key", flat=True)) == ["k1", "k2"]
     assert [n.pk for n in again] == [None, None]  # which one was skipped is not known
+
+
+def test_a_batch_is_one_round_trip_that_runs_in_order_and_returns_the_last_rows() -> None:
+    lead = LeadFactory()
+    now = timezone.now()
+    event = LeadEvent(lead=lead, type=LeadEvent.Type.CREATED, at=now, data={"channel": "api"})
+    keyed = LeadEvent(pk=10_000, lead=lead, type=LeadEvent.Type.ASSIGNED, at=now, data={})
+    batch = StatementBatch()
+    batch.insert([event])
+    batch.insert([keyed])
+    batch.add(COUNT_EVENTS, {"lead": lead.pk})
+
+    with CaptureQueriesContext(connection) as sent, connection.cursor() as cursor:
+        batch.send(cursor)
+        assert cursor.fetchone() == (2,)  # the count ran after both inserts
+
+    if connection.vendor == "postgresql":
+        assert len([q for q in sent if not q["sql"].startswith("PREPARE")]) == 1
+    assert event.pk is None  # a batch returns no keys
+    assert keyed._state.adding is False  # stored under the key it was given
+    assert LeadEvent.objects.filter(pk=10_000, lead=lead).exists()
+
+
+def test_a_failing_statement_stops_the_batch_and_its_transaction_stores_nothing() -> None:
+    lead = LeadFactory()
+    now = timezone.now()
+    stored = LeadEvent.objects.create(lead=lead, type=LeadEvent.Type.CREATED, at=now, data={})
+    batch = StatementBatch()
+    batch.insert([LeadEvent(lead=lead, type=LeadEvent.Type.ASSIGNED, at=now, data={})])
+    batch.insert([LeadEvent(pk=stored.pk, lead=lead, type=LeadEvent.Type.ASSIGNED, at=now)])
+    before = LeadEvent.objects.count()
+
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        batch.send(cursor)  # the second INSERT reuses a primary key
+
+    assert LeadEvent.objects.count() == before
+
+
+COUNT_EVENTS = PreparedStatement(
+    "test_count_events", "SELECT count(*) FROM leads_leadevent WHERE lead_id = %(lead)s"
+)
