@@ -133,8 +133,8 @@ def escalate_due_leads(
     """Run the ladder steps due at `now`, at most about `limit` leads; return how many ran.
 
     Leads are claimed CLAIM_BATCH at a time. Reminders and overdue steps (no team lock) of a
-    batch run in the batch's transaction with bulk inserts; reassignments, which lock the
-    team row in choose_owner, then run one lead per transaction. A crash loses at most the
+    batch run in the batch's transaction with bulk inserts; reassignments, which take the
+    team lock in choose_owner, then run one lead per transaction. A crash loses at most the
     transaction in progress, which rolls back and is claimed again by the next sweep. `now`
     is the cut-off; steps are stamped with `clock()` when they run, so a long sweep records
     honest times (and lateness) instead of the time it started.
