@@ -14,7 +14,16 @@ from leads.models import Lead, RepProfile
 from tests.factories import make_manager, make_rep
 from tests.intake_helpers import post_lead, source_with_key
 
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
 LEADS = 20
+
+
+@pytest.fixture(autouse=True)
+def postgres_and_fresh_rate_limits() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL's locks")
+    cache.clear()
 
 
 def at_once(count: int, work: Callable[[int], None]) -> None:
@@ -36,12 +45,7 @@ def at_once(count: int, work: Callable[[int], None]) -> None:
         thread.join(timeout=60)
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
 def test_twenty_simultaneous_leads_are_spread_exactly_by_round_robin(team) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's locks")
-    cache.clear()
     reps = [make_rep(team=team, username=f"rep{i}") for i in range(4)]
     _, key = source_with_key()
     statuses: list[int] = []
@@ -60,12 +64,7 @@ def test_twenty_simultaneous_leads_are_spread_exactly_by_round_robin(team) -> No
     assert owners == [rep.pk for rep in reps] * (LEADS // len(reps))
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
 def test_racing_retries_with_one_idempotency_key_store_one_lead(team) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's locks")
-    cache.clear()
     make_rep(team=team)
     _, key = source_with_key()
     answers: list[tuple[int, int]] = []
@@ -85,8 +84,6 @@ def test_racing_retries_with_one_idempotency_key_store_one_lead(team) -> None:
     assert Notification.objects.filter(channel="email").count() == 1
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
 def test_a_double_submitted_inquiry_goes_to_one_rep(team) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL advisory locks")
@@ -106,12 +103,7 @@ def test_a_double_submitted_inquiry_goes_to_one_rep(team) -> None:
     )
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
 def test_simultaneous_leads_never_push_a_rep_past_their_cap(team) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's locks")
-    cache.clear()
     manager = make_manager(team=team, username="boss")
     reps = [make_rep(team=team, username=f"rep{i}") for i in range(2)]
     RepProfile.objects.filter(user__in=reps).update(max_open_leads=3)
