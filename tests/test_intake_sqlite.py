@@ -3,28 +3,11 @@ statements run as plain SQL, ids are drawn from sqlite_sequence, round robin hol
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.sqlite_probes import run_on_sqlite
 
 
 def test_the_api_stores_and_assigns_leads_on_sqlite(tmp_path) -> None:
-    env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}"}
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.intake_sqlite_probe"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    probe = json.loads(done.stdout)
+    probe = run_on_sqlite("tests.intake_sqlite_probe", tmp_path)
 
     # Every post after the first authenticates with a key whose last use is a stored time.
     assert probe["statuses"] == [201] * 8

@@ -4,17 +4,12 @@ same numbers for the same cohort, to the last bit of every float."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from tests.metrics_data import build_mixed_cohort, mixed_cohort_answers
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.sqlite_probes import run_on_sqlite
 
 
 @pytest.mark.django_db
@@ -24,18 +19,7 @@ def test_postgresql_and_sqlite_give_identical_metrics_for_the_same_cohort(tmp_pa
     build_mixed_cohort()
     on_postgresql = json.loads(json.dumps(mixed_cohort_answers()))
 
-    env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}"}
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.metrics_sqlite_probe"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    on_sqlite = json.loads(done.stdout)
+    on_sqlite = run_on_sqlite("tests.metrics_sqlite_probe", tmp_path)
 
     assert on_sqlite == on_postgresql
     # The cohort really exercises interpolated, sub-second percentiles.
