@@ -36,6 +36,7 @@ def _post(key: str, n: int):
     return post_lead(key, {"name": f"Prospect {n}", "email": f"p{n}@example.com"})
 
 
+@pytest.mark.postgres  # counts PostgreSQL's round trips; SQLite runs a batch one by one
 def test_one_api_post_takes_a_bounded_number_of_statements(rep) -> None:
     _, key = source_with_key()
     assert _post(key, 1).status_code == 201  # warms the per-process caches, touches the key
@@ -47,6 +48,7 @@ def test_one_api_post_takes_a_bounded_number_of_statements(rep) -> None:
     assert not [q for q in queries if q["sql"].startswith("PREPARE")]
 
 
+@pytest.mark.postgres
 def test_a_webhook_adds_one_insert_and_still_gets_created_and_assigned(rep, team) -> None:
     hook = Webhook.objects.create(team=team, url="https://hooks.example.com/in")
     _, key = source_with_key()
