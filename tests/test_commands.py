@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
-from leads.models import ApiKey, ApiToken, Lead, LeadEvent, Source, Team
-from leads.roles import has_role
+from leads.assignment import choose_owner
+from leads.models import ApiKey, ApiToken, Lead, LeadEvent, RepProfile, Source, Team
+from leads.roles import Role, has_role
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +102,19 @@ def test_seed_demo_creates_a_working_demo_and_says_how_to_log_in() -> None:
     # Every lead was created and assigned through an event, and nobody owns another team's lead.
     assert LeadEvent.objects.filter(type="lead.created").count() == Lead.objects.count()
     assert not Lead.objects.exclude(owner__rep_profile__team=F("team")).exists()
+
+
+def test_a_lead_posted_to_the_demo_goes_to_a_rep() -> None:
+    run("seed_demo")  # the default four weeks, as make run seeds
+    team = Team.objects.get(is_default=True)
+    # Reps close leads that went quiet, so each stays under the cap of open leads ...
+    for profile in RepProfile.objects.filter(team=team):
+        open_leads = Lead.objects.filter(owner=profile.user, status__in=Lead.OPEN_STATUSES)
+        assert open_leads.count() < profile.max_open_leads
+    # ... and a new lead is routed to one of them, not unrouted to the manager.
+    with transaction.atomic():
+        choice = choose_owner(team=team, product=None, now=timezone.now())
+    assert not choice.unrouted and has_role(choice.owner, Role.REP)
 
 
 def test_seed_demo_refuses_a_database_with_users() -> None:

@@ -18,6 +18,10 @@ from leads.targets import compute_respond_by
 DEMO_PASSWORD = "leadresponse-demo"  # noqa: S105 - demo data only; seed_demo refuses production
 REPS = [("ana", "Ana", "Ortiz"), ("ben", "Ben", "Okafor"), ("chloe", "Chloe", "Martin")]
 PRODUCTS = ["Starter plan", "Pro plan", "Enterprise"]
+# Prospects who stop answering, and qualified ones who do not order, are closed as lost after
+# this long, as a rep working the queue would: each rep keeps fewer open leads than the cap
+# of 25, so leads posted to the demo still go to reps rather than unrouted to the manager.
+GONE_QUIET_AFTER = timedelta(days=7)
 PROSPECTS = [
     ("Maria Rossi", "Rossi Logistics"),
     ("Tom Becker", "Becker Bau"),
@@ -185,9 +189,15 @@ class Command(BaseCommand):
             if rng.random() < 0.4 and later + timedelta(days=3) < now:
                 lead.status, lead.ordered_at = Lead.Status.ORDERED, later + timedelta(days=3)
                 lead.closed_at = lead.ordered_at
+            elif later + GONE_QUIET_AFTER < now:
+                lead.status, lead.closed_at = Lead.Status.LOST, later + GONE_QUIET_AFTER
+                lead.close_reason = Lead.CloseReason.BOUGHT_ELSEWHERE
         elif outcome < 0.55 and later < now:
             lead.status, lead.closed_at = Lead.Status.DISQUALIFIED, later
             lead.close_reason = rng.choice(["no_budget", "not_a_fit", "bought_elsewhere"])
+        elif touched_at + GONE_QUIET_AFTER < now:
+            lead.status, lead.closed_at = Lead.Status.LOST, touched_at + GONE_QUIET_AFTER
+            lead.close_reason = Lead.CloseReason.UNREACHABLE
         if lead.status != Lead.Status.CONTACTED:
             lead.record_event(
                 LeadEvent.Type.STATUS_CHANGED,
