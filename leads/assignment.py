@@ -136,11 +136,12 @@ def choose_owner(
             owner=fallback_owner(team), reason="no rep available", unrouted=True, lead_id=lead_id
         )
     rep = min(pool, key=lambda r: (r.last_assigned_turn, r.profile_id))
-    record = writes if writes is not None else StatementBatch()
-    record.add(_RECORD_TURN, {"turn": turn, "rep": rep.profile_id})
-    if writes is None:
+    record_turn = {"turn": turn, "rep": rep.profile_id}
+    if writes is not None:
+        writes.add(_RECORD_TURN, record_turn)
+    else:
         with connection.cursor() as cursor:
-            record.send(cursor)
+            _RECORD_TURN.execute(cursor, record_turn)
     return Choice(owner=rep.user(), reason=why, lead_id=lead_id)
 
 

@@ -119,11 +119,10 @@ def instance_from_row(model: type[M], attnames: Sequence[str], values: Sequence[
 def _converters(
     model: type[models.Model], attnames: tuple[str, ...], vendor: str
 ) -> list[tuple[int, Any, Any]]:
+    fields = {field.attname: field for field in model._meta.concrete_fields}
     converters = []
     for i, attname in enumerate(attnames):
-        expression = model._meta.get_field(attname.removesuffix("_id")).get_col(
-            model._meta.db_table
-        )
+        expression = fields[attname].get_col(model._meta.db_table)
         for convert in connection.ops.get_db_converters(expression) + (
             expression.get_db_converters(connection)
         ):
