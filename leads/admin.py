@@ -126,17 +126,7 @@ class LeadAdmin(admin.ModelAdmin):
     date_hierarchy = "received_at"
     list_select_related = ["owner", "team", "source"]
     raw_id_fields = ["owner", "previous_lead"]
-    readonly_fields = [
-        "received_at",
-        "assigned_at",
-        "first_touch_at",
-        "first_contact_at",
-        "qualified_at",
-        "ordered_at",
-        "closed_at",
-        "escalation_level",
-        "next_escalation_at",
-    ]
+    readonly_fields = [*Lead.MILESTONES, "escalation_level", "next_escalation_at"]
     inlines = [ActivityInline, LeadEventInline]
 
 

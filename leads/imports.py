@@ -100,15 +100,7 @@ class ImportRowForm(forms.Form):
     lost_at = forms.CharField(required=False)
     reason = forms.CharField(max_length=500, required=False)
 
-    TIMESTAMPS = (
-        "received_at",
-        "first_touch_at",
-        "first_contact_at",
-        "qualified_at",
-        "ordered_at",
-        "disqualified_at",
-        "lost_at",
-    )
+    TIMESTAMPS = ("received_at", *(c for c in IMPORT_OPTIONAL_COLUMNS if c.endswith("_at")))
 
     def __init__(self, *args: Any, lookups: _Lookups, now: datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

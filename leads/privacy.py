@@ -24,16 +24,7 @@ if TYPE_CHECKING:
 ERASED_NAME = "Erased prospect"
 PERSONAL_KEYS = frozenset({"name", "email", "phone", "company", "message", "notes", "text"})
 _CONTACT_FIELDS = ("name", "email", "phone", "company", "message", "external_id")
-_TIMESTAMPS = (
-    "received_at",
-    "assigned_at",
-    "first_touch_at",
-    "first_contact_at",
-    "qualified_at",
-    "ordered_at",
-    "closed_at",
-    "respond_by",
-)
+_TIMESTAMPS = (*Lead.MILESTONES, "respond_by")
 
 
 def find_prospect_leads(

@@ -75,9 +75,9 @@ def _rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-@dataclass(frozen=True)
-class BandCount:
-    band: Band
+class _ConversionRates:
+    """Qualification and order rates of a cohort with `leads`, `qualified` and `ordered`."""
+
     leads: int
     qualified: int
     ordered: int
@@ -92,7 +92,15 @@ class BandCount:
 
 
 @dataclass(frozen=True)
-class CohortMetrics:
+class BandCount(_ConversionRates):
+    band: Band
+    leads: int
+    qualified: int
+    ordered: int
+
+
+@dataclass(frozen=True)
+class CohortMetrics(_ConversionRates):
     """The four metrics for one cohort: the leads received in one period (and group)."""
 
     period_start: date | None
@@ -117,14 +125,6 @@ class CohortMetrics:
     def within_target_rate(self) -> float | None:
         # A lead never contacted counts as not within target (product.md).
         return _rate(self.contacted_within_target, self.leads)
-
-    @property
-    def qualification_rate(self) -> float | None:
-        return _rate(self.qualified, self.leads)
-
-    @property
-    def order_rate(self) -> float | None:
-        return _rate(self.ordered, self.leads)
 
     @property
     def response_minutes_median(self) -> float | None:

@@ -288,26 +288,25 @@ def _dashboard_request(
     return scope, form, built
 
 
-@login_required
-@permission_required("metrics.view_metrics", raise_exception=True)
-def dashboard(request: HttpRequest) -> HttpResponse:
-    scope, form, built = _dashboard_request(request, mine=False)
+def _render_dashboard(request: HttpRequest, *, mine: bool) -> HttpResponse:
+    scope, form, built = _dashboard_request(request, mine=mine)
     return render(
         request,
         "metrics/dashboard.html",
-        {"scope": scope, "form": form, **built, "query": request.GET.urlencode(), "mine": False},
+        {"scope": scope, "form": form, **built, "query": request.GET.urlencode(), "mine": mine},
     )
+
+
+@login_required
+@permission_required("metrics.view_metrics", raise_exception=True)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return _render_dashboard(request, mine=False)
 
 
 @login_required
 @permission_required("leads.view_lead", raise_exception=True)
 def my_metrics(request: HttpRequest) -> HttpResponse:
-    scope, form, built = _dashboard_request(request, mine=True)
-    return render(
-        request,
-        "metrics/dashboard.html",
-        {"scope": scope, "form": form, **built, "query": request.GET.urlencode(), "mine": True},
-    )
+    return _render_dashboard(request, mine=True)
 
 
 # --- goals: the monthly review ---------------------------------------------------------------
