@@ -159,6 +159,17 @@ EXPECTED_WEEK_2 = {
 EXPECTED_WEEK_3_MEDIAN = 600.0
 
 
+def berlin_world(*, source: Source) -> dict:
+    """The Berlin team, reps ana and ben, manager boss, and `build_cohort` from `source`."""
+    from tests.factories import TeamFactory, make_manager, make_rep  # (the probe needs none)
+
+    team = TeamFactory(name="Berlin", slug="berlin", time_zone="Europe/Berlin")
+    ana, ben = make_rep(team=team, username="ana"), make_rep(team=team, username="ben")
+    manager = make_manager(team=team, username="boss")
+    build_cohort(team=team, owner=ana, other_owner=ben, source=source)
+    return {"team": team, "ana": ana, "ben": ben, "manager": manager, "source": source}
+
+
 def build_mixed_cohort() -> dict:
     """The hand-built cohort plus 300 seeded random leads with microsecond response times,
     from plain model calls (no factories), so a separate process can build it on SQLite."""

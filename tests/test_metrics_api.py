@@ -7,20 +7,15 @@ import time_machine
 from django.test import Client
 
 from leads.models import ApiToken
-from tests.factories import SourceFactory, TeamFactory, make_manager, make_rep
-from tests.metrics_data import EXPECTED_WEEK_1, EXPECTED_WEEK_2, berlin, build_cohort
+from tests.factories import SourceFactory, TeamFactory, make_manager
+from tests.metrics_data import EXPECTED_WEEK_1, EXPECTED_WEEK_2, berlin, berlin_world
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world():
-    team = TeamFactory(name="Berlin", slug="berlin", time_zone="Europe/Berlin")
-    ana, ben = make_rep(team=team, username="ana"), make_rep(team=team, username="ben")
-    manager = make_manager(team=team, username="boss")
-    source = SourceFactory()
-    build_cohort(team=team, owner=ana, other_owner=ben, source=source)
-    return {"team": team, "ana": ana, "ben": ben, "manager": manager, "source": source}
+    return berlin_world(source=SourceFactory())
 
 
 def api_get(user, path: str, **params):

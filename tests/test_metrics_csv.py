@@ -12,8 +12,8 @@ from django.urls import reverse
 from metrics.exports import neutralise, table_csv
 from metrics.tables import Column, Table
 from tests.conftest import client_for
-from tests.factories import SourceFactory, TeamFactory, make_manager, make_rep
-from tests.metrics_data import EXPECTED_WEEK_1, add_lead, berlin, build_cohort
+from tests.factories import SourceFactory
+from tests.metrics_data import EXPECTED_WEEK_1, add_lead, berlin, berlin_world
 
 pytestmark = pytest.mark.django_db
 NOW = berlin(2026, 3, 20, 12, 0)
@@ -21,11 +21,7 @@ NOW = berlin(2026, 3, 20, 12, 0)
 
 @pytest.fixture
 def world():
-    team = TeamFactory(name="Berlin", slug="berlin", time_zone="Europe/Berlin")
-    ana, ben = make_rep(team=team, username="ana"), make_rep(team=team, username="ben")
-    manager = make_manager(team=team, username="boss")
-    build_cohort(team=team, owner=ana, other_owner=ben, source=SourceFactory(name="=HYPERLINK()"))
-    return {"team": team, "ana": ana, "ben": ben, "manager": manager}
+    return berlin_world(source=SourceFactory(name="=HYPERLINK()"))
 
 
 def download(user, table: str, **params) -> list[dict[str, str]]:
