@@ -201,9 +201,11 @@ class HashedSecret(models.Model):
         owner_model = cls._meta.get_field(cls.OWNER_FIELD).related_model
         owner = instance_from_row(owner_model, owner_fields, row[len(own_fields) :])
         setattr(obj, cls.OWNER_FIELD, owner)
-        if not hmac.compare_digest(obj.key_hash, cls.hash_secret(raw)):
-            return None
-        return obj
+        return obj if obj.matches(raw) else None
+
+    def matches(self, raw: str) -> bool:
+        """Whether `raw` is this secret (compared in constant time)."""
+        return hmac.compare_digest(self.key_hash, self.hash_secret(raw))
 
     @classmethod
     @functools.cache
@@ -226,6 +228,7 @@ class HashedSecret(models.Model):
     def touch(self, *, now: datetime) -> None:
         if self.last_used_at is None or now - self.last_used_at >= self.TOUCH_INTERVAL:
             type(self).objects.filter(pk=self.pk).update(last_used_at=now)
+            self.last_used_at = now
 
     @property
     def is_active(self) -> bool:

@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.throttling import SimpleRateThrottle
 
 from leads.assignment import NoOwnerAvailable, NoTeamConfigured
 from leads.forms_intake import HostedLeadForm, ImportUploadForm, sign_started
@@ -20,12 +19,11 @@ from leads.intake import count_spam, ingest_lead
 from leads.models import ImportJob, Source
 from leads.source_stats import source_figures
 from leads.tasks import enqueue_on_commit, import_csv
+from leads.throttling import FixedWindowThrottle
 
 
-class FormPostThrottle(SimpleRateThrottle):
+class FormPostThrottle(FixedWindowThrottle):
     """Hosted-form posts per client address (LEADS_FORM_RATE_LIMIT), in Django's cache."""
-
-    scope = "hosted-form"
 
     def get_rate(self) -> str:
         return settings.LEADS_FORM_RATE_LIMIT

@@ -10,7 +10,7 @@ import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 
-from leads.models import Lead, LeadEvent, Notification, RepProfile
+from leads.models import ApiKey, Lead, LeadEvent, Notification, RepProfile
 from tests.factories import ProductFactory, make_manager, make_rep
 from tests.intake_helpers import post_lead, source_with_key, token_for
 
@@ -163,6 +163,23 @@ def test_a_revoked_key_is_401(rep) -> None:
     assert post_lead(key, LEAD).status_code == 401
 
 
+def test_keys_known_to_this_process_follow_revocation_deactivation_and_issue(rep) -> None:
+    source, key = source_with_key()
+    assert post_lead(key, LEAD).status_code == 201  # the active keys are now cached
+
+    _, issued_since = ApiKey.issue(source=source, name="second")
+    assert post_lead(issued_since, LEAD | {"email": "second@example.com"}).status_code == 201
+    assert post_lead(key[:-1] + "?", LEAD).status_code == 401  # the lookup matches, the hash not
+
+    ApiKey.find_active(key).revoke(now=timezone.now())
+    assert post_lead(key, LEAD | {"email": "third@example.com"}).status_code == 401
+
+    source.is_active = False
+    source.save()
+    assert post_lead(issued_since, LEAD | {"email": "fourth@example.com"}).status_code == 401
+    assert Lead.objects.count() == 2
+
+
 def test_a_personal_token_may_not_post_leads(rep) -> None:
     response = post_lead(token_for(rep), LEAD)
     assert response.status_code == 403
@@ -197,6 +214,7 @@ def test_malformed_json_is_400(rep) -> None:
     assert response.json()["errors"]["detail"]
 
 
+@time_machine.travel("2026-11-23 10:00:20Z", tick=False)
 def test_over_the_rate_limit_a_key_gets_429_with_retry_after(rep, settings) -> None:
     settings.LEADS_API_RATE_LIMIT = "3/min"
     _, key = source_with_key()
@@ -204,10 +222,13 @@ def test_over_the_rate_limit_a_key_gets_429_with_retry_after(rep, settings) -> N
     codes = [post_lead(key, LEAD | {"email": f"p{i}@example.com"}).status_code for i in range(4)]
     assert codes == [201, 201, 201, 429]
     limited = post_lead(key, LEAD)
-    assert int(limited["Retry-After"]) > 0
+    assert limited["Retry-After"] == "40"  # the minute's window ends at 10:01
     assert limited.json()["errors"]["detail"]
     # The limit is per key: another source's key still gets through.
     assert post_lead(other_key, LEAD | {"email": "q@example.com"}).status_code == 201
+
+    with time_machine.travel("2026-11-23 10:01:00Z", tick=False):
+        assert post_lead(key, LEAD | {"email": "next@example.com"}).status_code == 201
 
 
 def test_nobody_available_sends_the_lead_to_the_manager_flagged_unrouted(team) -> None:

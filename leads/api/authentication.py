@@ -10,6 +10,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from leads.models import ApiKey, ApiToken, Source
+from leads.process_cache import ProcessCache
 
 
 class SourceClient(AnonymousUser):
@@ -23,6 +24,28 @@ class SourceClient(AnonymousUser):
     @property
     def is_authenticated(self) -> bool:  # type: ignore[override]
         return True
+
+
+def _load_active_keys() -> dict[str, ApiKey]:
+    keys = ApiKey.objects.filter(revoked_at=None, source__is_active=True).select_related("source")
+    return {key.lookup: key for key in keys}
+
+
+# Every posted lead authenticates a source key, and sources have a handful of keys: each
+# process reads the active ones once per LEADS_PROCESS_CACHE_SECONDS instead of once a
+# request. Revoking a key or deactivating a source (with save(), as the admin and
+# `revoke` do) takes effect at once in the process that does it and within that time in
+# the others; a key issued since the last read is looked up in the database.
+_active_keys = ProcessCache(_load_active_keys, models=[ApiKey, Source])
+
+
+def find_source_key(raw: str) -> ApiKey | None:
+    """The active key of an active source that `raw` is, or None."""
+    key = _active_keys.get().get(raw[: ApiKey.LOOKUP_LENGTH])
+    if key is None:
+        key = ApiKey.find_active(raw)
+        return key if key is not None and key.source.is_active else None
+    return key if key.matches(raw) else None
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -41,8 +64,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
         now = timezone.now()
         if raw.startswith(ApiKey.PREFIX):
-            key = ApiKey.find_active(raw)
-            if key is None or not key.source.is_active:
+            key = find_source_key(raw)
+            if key is None:
                 raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
             key.touch(now=now)
             return SourceClient(key.source), key

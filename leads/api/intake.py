@@ -22,7 +22,6 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 
 from leads.api.authentication import SourceClient
 from leads.api.params import StrictPageNumberPagination
@@ -36,6 +35,7 @@ from leads.api.serializers import (
 from leads.assignment import NoOwnerAvailable, NoTeamConfigured
 from leads.intake import DuplicateExternalId, IdempotencyConflict, ingest_lead
 from leads.models import Lead
+from leads.throttling import FixedWindowThrottle
 
 MAX_BODY_BYTES = 64 * 1024
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
@@ -57,14 +57,12 @@ class Unavailable(exceptions.APIException):
     default_code = "unavailable"
 
 
-class PerCredentialThrottle(SimpleRateThrottle):
+class PerCredentialThrottle(FixedWindowThrottle):
     """A request budget per API key or personal token (LEADS_API_RATE_LIMIT).
 
     Counters live in Django's cache: with several web processes, CACHE_URL must point at a
     shared cache (Redis) for the limit to hold across them.
     """
-
-    scope = "credential"
 
     def get_rate(self) -> str:
         return settings.LEADS_API_RATE_LIMIT
