@@ -1,9 +1,10 @@
 """Who owns a lead: choosing a rep at intake, and handing a lead to someone else.
 
-Within a team, a lead goes to a rep who is active, available (not out of office) and under
-their cap of open leads; reps who know the lead's product come first ("the deepest product
-knowledge closest to the customer"), then round robin. Nobody available: the team's manager
-takes it and the lead is flagged unrouted, which is an alert in itself.
+A prospect who already has an open lead is the owner of that lead's (one prospect, one
+rep). Otherwise, within a team, a lead goes to a rep who is active, available (not out of
+office) and under their cap of open leads; reps who know the lead's product come first ("the
+deepest product knowledge closest to the customer"), then round robin. Nobody available:
+the team's manager takes it and the lead is flagged unrouted, which is an alert in itself.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Choice:
     reason: str
     unrouted: bool = False
     lead_id: int | None = None  # reserved under the team lock when asked for
+    previous_lead: Lead | None = None  # the prospect's open lead, whose owner this is
 
 
 def route_team(*, source: Source, product: Product | None) -> Team:
@@ -91,10 +93,18 @@ def choose_owner(
     product: Product | None,
     now: datetime,
     exclude: Collection[int] = (),
+    prospect: tuple[str, str] = ("", ""),
     reserve_lead_id: bool = False,
     writes: StatementBatch | None = None,
 ) -> Choice:
     """Choose the owner of a new lead of `team`, skipping the user ids in `exclude`.
+
+    With `prospect` (the new lead's normalised email and phone), a prospect who already has
+    an open lead (same email or phone) gets that lead's owner, and `Choice.previous_lead`
+    is that lead; no round robin turn is taken. Inquiries of one prospect are serialised (a
+    double-clicked form, a retry without an idempotency key), so the second sees the
+    first's lead: on PostgreSQL, transaction-scoped advisory locks on the email and phone,
+    taken in a fixed order before the team lock.
 
     Must run inside a transaction: it takes the team lock, held until commit, so concurrent
     choices for one team queue up and each sees the round robin turns and open-lead counts
@@ -105,23 +115,36 @@ def choose_owner(
     The chosen rep's turn is recorded in `writes` if given (intake sends it with the lead,
     in one round trip), else at once. With `reserve_lead_id`, the id of the lead being
     assigned is drawn under the lock too, so leads' ids follow the order they were assigned.
-    Locking and reading the candidates is one round trip on PostgreSQL.
+    Locking and reading the earlier lead and the candidates is one round trip on PostgreSQL.
     """
+    email, phone = prospect
     reading = StatementBatch()
     if connection.vendor == "postgresql":
+        keys = sorted(f"prospect:{value}" for value in prospect if value)
+        if keys:
+            reading.add(_LOCK_PROSPECT[len(keys)], {f"key{i}": key for i, key in enumerate(keys)})
         reading.add(_LOCK_TEAM, {"team": team.pk})
-    # A statement after the lock, so it sees what the previous holder committed.
+    # A statement after the locks, so it sees what their previous holders committed.
     reading.add(
         _CANDIDATES,
         {"product": product.pk if product else None, "team": team.pk, "now": now,
-         "reserve": reserve_lead_id},
+         "reserve": reserve_lead_id, "email": email, "phone": phone},
     )  # fmt: skip
     with connection.cursor() as cursor:
         reading.send(cursor)
         rows = cursor.fetchall()
-    turn, lead_id = rows[0][:2]  # one row even without candidates (the outer join)
+    turn, lead_id, previous_id = rows[0][:3]  # one row even without candidates (outer join)
+    if previous_id is not None:
+        previous = Lead.objects.select_related("owner", "team").get(pk=previous_id)
+        return Choice(
+            owner=previous.owner,
+            reason=f"repeat inquiry: lead #{previous.pk} of the same prospect is open",
+            unrouted=previous.unrouted,
+            lead_id=lead_id,
+            previous_lead=previous,
+        )
     candidates = [
-        _Candidate(*row[2:]) for row in rows if row[2] is not None and row[3] not in exclude
+        _Candidate(*row[3:]) for row in rows if row[3] is not None and row[4] not in exclude
     ]
     pool, why = candidates, f"round robin among {len(candidates)} available reps"
     if product is not None:
@@ -172,8 +195,15 @@ _LEAD = Lead._meta.db_table
 _OPEN = ", ".join(f"'{status}'" for status in Lead.OPEN_STATUSES)  # our constants
 
 # Advisory locks taken with two int keys live apart from those with one bigint key (the
-# prospect locks of intake); the first key says what the second one numbers.
+# prospect locks); the first key says what the second one numbers.
 TEAM_LOCK_SPACE = 1
+_LOCK_PROSPECT = {
+    count: PreparedStatement(
+        f"choose_owner_lock_prospect_{count}",
+        "SELECT " + ", ".join(f"pg_advisory_xact_lock(hashtext(%(key{i})s))" for i in range(count)),
+    )
+    for count in (1, 2)
+}
 _LOCK_TEAM = PreparedStatement(
     "choose_owner_lock_team", f"SELECT pg_advisory_xact_lock({TEAM_LOCK_SPACE}, %(team)s::int)"
 )
@@ -185,9 +215,11 @@ _NEXT_LEAD_ID = {
     f"WHERE name = '{_LEAD}')",
 }[connection.vendor]
 # The team's next round robin turn (one past the highest a rep of the team holds), the lead
-# id if reserved, then the reps who are active, available, not out of office and under
-# their cap of open leads (counted by the partial index lead_open_by_owner). Product
-# knowledge is a flag, so one query serves both the experts-first choice and the reason.
+# id if reserved, the prospect's earliest open lead (by the partial indexes
+# lead_open_by_email / lead_open_by_phone; an empty value matches nothing), then the reps
+# who are active, available, not out of office and under their cap of open leads (counted
+# by the partial index lead_open_by_owner). Product knowledge is a flag, so one query
+# serves both the experts-first choice and the reason.
 _CANDIDATES = PreparedStatement(
     "choose_owner_candidates",
     f"""
@@ -196,9 +228,14 @@ _CANDIDATES = PreparedStatement(
         FROM {_REP} WHERE team_id = %(team)s
     ), new_lead AS (
         SELECT CASE WHEN %(reserve)s THEN {_NEXT_LEAD_ID} END AS id
+    ), previous AS (
+        SELECT (SELECT id FROM {_LEAD}
+                WHERE status IN ({_OPEN})
+                  AND ((email = %(email)s AND email <> '') OR (phone = %(phone)s AND phone <> ''))
+                ORDER BY received_at, id LIMIT 1) AS id
     )
-    SELECT turn.next, new_lead.id, candidate.*
-    FROM turn CROSS JOIN new_lead LEFT JOIN (
+    SELECT turn.next, new_lead.id, previous.id, candidate.*
+    FROM turn CROSS JOIN new_lead CROSS JOIN previous LEFT JOIN (
         SELECT rep.id, rep.user_id, rep.last_assigned_turn,
                EXISTS (SELECT 1 FROM {_REP_PRODUCTS} known
                        WHERE known.repprofile_id = rep.id AND known.product_id = %(product)s),

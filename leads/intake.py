@@ -29,7 +29,7 @@ from leads.models import (
     SpamCount,
 )
 from leads.notifications import notify_user
-from leads.prepared import PreparedStatement, StatementBatch, insert_rows
+from leads.prepared import StatementBatch
 
 # Control characters other than tab and newlines, and lone surrogates (which PostgreSQL
 # cannot store): stripped from every text a stranger sends us.
@@ -160,12 +160,27 @@ def _ingest(
     idempotency_key: str,
     request_hash: str,
 ) -> Lead:
-    previous = _open_lead_of_same_prospect(email=data.email, phone=data.phone)
-    team = previous.team if previous else route_team(source=source, product=data.product)
-    lead = Lead(
-        source=source,
+    # Everything written after the choice goes in one round trip (the team lock is held
+    # until commit); the lead's id is drawn under the lock, so ids follow assignment order.
+    writes = StatementBatch()
+    team = route_team(source=source, product=data.product)
+    choice = choose_owner(
         team=team,
+        product=data.product,
+        now=now,
+        prospect=(data.email, data.phone),
+        reserve_lead_id=True,
+        writes=writes,
+    )
+    previous, owner, reason = choice.previous_lead, choice.owner, choice.reason
+    lead = Lead(
+        pk=choice.lead_id,
+        source=source,
+        # One prospect, one rep: a repeat inquiry joins the earlier lead's team and owner.
+        team=previous.team if previous else team,
         previous_lead=previous,
+        owner=owner,
+        unrouted=choice.unrouted,
         name=data.name,
         email=data.email,
         phone=data.phone,
@@ -177,33 +192,14 @@ def _ingest(
         received_at=now,
         assigned_at=now,
     )
-    # Before the owner is chosen: choosing takes the team lock, held until commit, and the
-    # clock does not depend on the owner.
     start_escalation_clock(lead)
-    # Everything written after the choice goes in one round trip (the team lock is held
-    # until commit); the lead's id is drawn under the lock, so ids follow assignment order.
-    writes = StatementBatch()
-    if previous is not None:
-        # One prospect, one rep: the repeat inquiry goes to whoever already has them.
-        owner, unrouted = previous.owner, previous.unrouted
-        reason = f"repeat inquiry: lead #{previous.pk} of the same prospect is open"
-    else:
-        choice = choose_owner(
-            team=team, product=data.product, now=now, reserve_lead_id=True, writes=writes
-        )
-        owner, unrouted, reason = choice.owner, choice.unrouted, choice.reason
-        lead.pk = choice.lead_id
-    lead.owner, lead.unrouted = owner, unrouted
-    if lead.pk is None:
-        insert_rows([lead])  # a repeat inquiry: no id was drawn
-    else:
-        writes.insert([lead])
+    writes.insert([lead])
 
     events = [
         (LeadEvent.Type.CREATED, {"channel": channel, "source": source.slug}),
         (
             LeadEvent.Type.ASSIGNED,
-            {"owner": owner.get_username(), "reason": reason, "unrouted": unrouted},
+            {"owner": owner.get_username(), "reason": reason, "unrouted": lead.unrouted},
         ),
     ]
     if previous is not None:
@@ -218,51 +214,6 @@ def _ingest(
     with connection.cursor() as cursor:
         writes.send(cursor)
     return lead
-
-
-def _open_lead_of_same_prospect(*, email: str, phone: str) -> Lead | None:
-    """The earliest open lead with this email or phone, if any.
-
-    Inquiries of one prospect are serialised (a double-clicked form, a retry without a key),
-    so the second sees the first's lead and goes to the same rep: on PostgreSQL, first
-    transaction-scoped advisory locks on the email and phone, taken in a fixed order before
-    the team lock, and the lookup after them in the same round trip. SQLite (the fallback)
-    runs one writing transaction at a time anyway.
-    """
-    if not (email or phone):
-        return None
-    batch = StatementBatch()
-    if connection.vendor == "postgresql":
-        keys = sorted(f"prospect:{value}" for value in (email, phone) if value)
-        batch.add(_LOCK_PROSPECT[len(keys)], {f"key{i}": key for i, key in enumerate(keys)})
-    # Most inquiries are a first one: look for the id alone, in SQL written out (the hot
-    # path; served by the partial indexes lead_open_by_email / lead_open_by_phone), and load
-    # the lead with its owner and team only for a repeat. An empty value matches nothing.
-    batch.add(_EARLIEST_OPEN_LEAD_OF_PROSPECT, {"email": email, "phone": phone})
-    with connection.cursor() as cursor:
-        batch.send(cursor)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return Lead.objects.select_related("owner", "team").get(pk=row[0])
-
-
-_LOCK_PROSPECT = {
-    count: PreparedStatement(
-        f"intake_lock_prospect_{count}",
-        "SELECT " + ", ".join(f"pg_advisory_xact_lock(hashtext(%(key{i})s))" for i in range(count)),
-    )
-    for count in (1, 2)
-}
-_EARLIEST_OPEN_LEAD_OF_PROSPECT = PreparedStatement(
-    "intake_earliest_open_lead_of_prospect",
-    f"""
-    SELECT id FROM {Lead._meta.db_table}
-    WHERE status IN ({", ".join(f"'{status}'" for status in Lead.OPEN_STATUSES)})
-      AND ((email = %(email)s AND email <> '') OR (phone = %(phone)s AND phone <> ''))
-    ORDER BY received_at, id LIMIT 1
-    """,  # noqa: S608
-)
 
 
 def notify_owner(

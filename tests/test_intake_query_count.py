@@ -13,13 +13,13 @@ from tests.intake_helpers import post_lead, source_with_key
 
 pytestmark = pytest.mark.django_db
 
-# Round trips to the database besides BEGIN and COMMIT: the prospect lock with the lookup of
-# an open lead of the same prospect; the team lock with the candidates (and the lead's id);
-# the writes (rep's turn, lead, events, notification outbox) in one batch. Source keys,
+# Round trips to the database besides BEGIN and COMMIT: the prospect and team locks with the
+# prospect's open lead, the candidates and the lead's id; then the writes (rep's turn, lead,
+# events, notification outbox) in one batch. Source keys,
 # routing rules, the default team, response policies and webhooks are cached per process
 # (leads.process_cache); the hot statements are prepared once per connection
 # (leads.prepared), so a warm connection runs EXECUTEs only.
-ROUND_TRIPS_PER_POST = 3
+ROUND_TRIPS_PER_POST = 2
 
 
 @pytest.fixture(autouse=True)

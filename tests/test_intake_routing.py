@@ -87,6 +87,22 @@ def test_a_repeat_inquiry_goes_to_the_owner_of_the_open_lead_and_is_linked(team)
     assert other_rep not in {lead.owner for lead in repeats}
 
 
+def test_a_repeat_inquiry_joins_the_earlier_leads_team_and_takes_nobodys_turn(team) -> None:
+    make_rep(team=team, username="first")
+    make_rep(team=team, username="second")
+    elsewhere = make_rep(team=TeamFactory(name="Elsewhere", slug="elsewhere"), username="far")
+    earlier = LeadFactory(team=elsewhere.rep_profile.team, owner=elsewhere, email="d@example.com")
+    _, key = source_with_key()
+
+    for email in ("a@example.com", "d@example.com", "b@example.com"):
+        post_lead(key, {"name": "Prospect", "email": email})
+
+    owners = dict(Lead.objects.exclude(pk=earlier.pk).values_list("email", "owner__username"))
+    assert owners == {"a@example.com": "first", "d@example.com": "far", "b@example.com": "second"}
+    repeat = Lead.objects.get(email="d@example.com", previous_lead=earlier)
+    assert repeat.team == earlier.team != team
+
+
 def test_a_repeat_inquiry_matches_the_phone_number_however_it_is_written(team) -> None:
     first_rep = make_rep(team=team)
     make_rep(team=team)
