@@ -2,13 +2,14 @@
 
 For each of the floor (bench/floor_urls.py: parse JSON, insert one row) and the real
 `POST /api/v1/leads` (auth, validation, dedupe, routing, assignment under the team lock,
-insert, events, notification outbox, enqueue), start gunicorn with the same options, post
-valid leads at each concurrency for a fixed time, and report requests/s and p50/p99
-latency side by side. Targets (issue 3): at concurrency 16 the app reaches >= 40% of the
-floor's throughput with p99 <= 3x the floor's, and no request fails.
+insert, events, notification outbox), start gunicorn with the same options, post valid
+leads at each concurrency for a fixed time, in rounds that alternate the two, and report
+requests/s, p50/p99 latency and the CPU spent per request side by side. Targets (issue
+3): at concurrency 16 the app reaches >= 40% of the floor's throughput with p99 <= 3x the
+floor's, and no request fails.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lr_intake_bench \\
-        .venv/bin/python bench/ingest_bench.py [--seconds 10] [--concurrency 8 16 32]
+        .venv/bin/python bench/ingest_bench.py [--seconds 5] [--rounds 3] [--concurrency 8 16 32]
 
 The database named by DATABASE_URL is created if missing, migrated, and its leads are
 deleted before the run: never point it at data you want to keep.
@@ -28,6 +29,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +61,7 @@ class Result:
     seconds: float
     latencies: list[float]
     first_error: bytes = b""
+    cpu: dict[str, float] | None = None  # CPU seconds spent per request, by process group
 
     @property
     def rps(self) -> float:
@@ -188,6 +191,28 @@ class Closer(threading.Thread):
             db.close()
 
 
+def cpu_seconds(gunicorn_pid: int) -> dict[str, float]:
+    """CPU time used so far by gunicorn (master and workers), PostgreSQL's processes and
+    this process (the load generator and the closer), from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {"gunicorn": 0.0, "postgres": 0.0, "loadgen": 0.0}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:  # gone since listed
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        if gunicorn_pid in (int(pid), int(fields[1])):
+            used["gunicorn"] += seconds
+        elif name.startswith("postgres"):
+            used["postgres"] += seconds
+        elif int(pid) == os.getpid():
+            used["loadgen"] += seconds
+    return used
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -281,36 +306,57 @@ async def load(port: int, key: str, concurrency: int, seconds: float) -> Result:
     return result
 
 
-def measure(
-    name: str, settings_module: str, key: str, args: argparse.Namespace
-) -> dict[int, Result]:
-    port = free_port()
-    proc = start_gunicorn(settings_module, port, args.database_url, args)
+SERVERS = {"floor": "bench.floor_settings", "intake": "leadresponse.settings"}
+
+
+def run_load(name: str, port: int, pid: int, key: str, concurrency: int, seconds: float) -> Result:
+    before = cpu_seconds(pid)
+    result = asyncio.run(load(port, key, concurrency, seconds))
+    after = cpu_seconds(pid)
+    result.cpu = {group: (after[group] - before[group]) / result.requests for group in after}
+    cpu = "  ".join(f"{group} {s * 1000:.2f}" for group, s in result.cpu.items())
+    print(
+        f"{name:6} c={concurrency:<3} {result.rps:7.0f} req/s  p50 {result.pct(0.5):6.1f} ms  "
+        f"p99 {result.pct(0.99):6.1f} ms  errors {result.errors}  CPU ms/request: {cpu}",
+        flush=True,
+    )
+    if result.first_error:
+        print(f"  first error: {result.first_error!r}", flush=True)
+    return result
+
+
+def measure(key: str, args: argparse.Namespace) -> dict[tuple[str, int], list[Result]]:
+    """Rounds of floor then intake at each concurrency, both servers up the whole time, so
+    that a machine that speeds up or slows down (shared cores) affects both alike."""
+    servers = {name: (free_port(), settings) for name, settings in SERVERS.items()}
+    procs = {
+        name: start_gunicorn(settings, port, args.database_url, args)
+        for name, (port, settings) in servers.items()
+    }
     closer = Closer(args.database_url)
     closer.start()
+    results: dict[tuple[str, int], list[Result]] = {}
     try:
-        asyncio.run(load(port, key, 8, 2))  # warm up: connections, imports, caches
-        results = {}
-        for c in args.concurrency:
-            results[c] = asyncio.run(load(port, key, c, args.seconds))
-            r = results[c]
-            print(
-                f"{name:6} c={c:<3} {r.rps:7.0f} req/s  p50 {r.pct(0.5):6.1f} ms  "
-                f"p99 {r.pct(0.99):6.1f} ms  errors {r.errors}",
-                flush=True,
-            )
-            if r.first_error:
-                print(f"  first error: {r.first_error!r}", flush=True)
+        for port, _ in servers.values():  # warm up: connections, imports, caches
+            asyncio.run(load(port, key, 8, 2))
+        for _ in range(args.rounds):
+            for c in args.concurrency:
+                for name, (port, _) in servers.items():
+                    result = run_load(name, port, procs[name].pid, key, c, args.seconds)
+                    results.setdefault((name, c), []).append(result)
         return results
     finally:
         closer.stopped.set()
-        proc.terminate()
-        proc.wait(timeout=20)
+        for proc in procs.values():
+            proc.terminate()
+        for proc in procs.values():
+            proc.wait(timeout=20)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 16, 32])
     # Sync workers: one request per process. Threads would make every query of the
     # team-locked section wait for the GIL (5 ms switch interval) while the lock is held.
@@ -323,27 +369,38 @@ def main() -> int:
     if not args.database_url.endswith("_bench"):
         parser.error("DATABASE_URL must name a database ending in _bench (it is emptied)")
     key = prepare_database(args.database_url)
-    floor = measure("floor", "bench.floor_settings", key, args)
-    app = measure("intake", "leadresponse.settings", key, args)
+    results = measure(key, args)
 
     print(
+        f"\nMedians of {args.rounds} rounds; the ratios are taken within each round.\n"
         "\n| concurrency | floor req/s | intake req/s | ratio | floor p50 / p99 ms "
-        "| intake p50 / p99 ms | p99 ratio | errors |"
+        "| intake p50 / p99 ms | p99 ratio | CPU ms/request floor / intake | errors |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    ok, target = True, ""
     for c in args.concurrency:
-        f, a = floor[c], app[c]
-        print(
-            f"| {c} | {f.rps:.0f} | {a.rps:.0f} | {a.rps / f.rps:.0%} | "
-            f"{f.pct(0.5):.1f} / {f.pct(0.99):.1f} | {a.pct(0.5):.1f} / {a.pct(0.99):.1f} | "
-            f"{a.pct(0.99) / f.pct(0.99):.1f}x | {f.errors} / {a.errors} |"
+        floors, apps = results["floor", c], results["intake", c]
+        rps_ratio = median(a.rps / f.rps for f, a in zip(floors, apps, strict=True))
+        p99_ratio = median(a.pct(0.99) / f.pct(0.99) for f, a in zip(floors, apps, strict=True))
+        cpu = [median(sum(r.cpu.values()) for r in runs) * 1000 for runs in (floors, apps)]
+        errors = [sum(r.errors for r in runs) for runs in (floors, apps)]
+        f_p50, f_p99, a_p50, a_p99 = (
+            median(r.pct(p) for r in runs) for runs in (floors, apps) for p in (0.5, 0.99)
         )
-    ok = True
-    if 16 in app:
-        f, a = floor[16], app[16]
-        ok = a.rps >= 0.4 * f.rps and a.pct(0.99) <= 3 * f.pct(0.99)
-        print(f"\ntarget at c=16 (>= 40% throughput, p99 <= 3x floor): {'met' if ok else 'MISSED'}")
-    ok = ok and all(r.errors == 0 for r in [*floor.values(), *app.values()])
+        print(
+            f"| {c} | {median(r.rps for r in floors):.0f} | {median(r.rps for r in apps):.0f} "
+            f"| {rps_ratio:.0%} | {f_p50:.1f} / {f_p99:.1f} | {a_p50:.1f} / {a_p99:.1f} "
+            f"| {p99_ratio:.1f}x | {cpu[0]:.2f} / {cpu[1]:.2f} | {errors[0]} / {errors[1]} |"
+        )
+        ok = ok and not any(errors)
+        if c == 16:
+            met = rps_ratio >= 0.4 and p99_ratio <= 3
+            ok = ok and met
+            target = (
+                f"target at c=16 (>= 40% throughput, p99 <= 3x floor): {'met' if met else 'MISSED'}"
+            )
+    if 16 in args.concurrency:
+        print(f"\n{target}")
     return 0 if ok else 1
 
 
