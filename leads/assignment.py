@@ -1,7 +1,7 @@
 """Who owns a lead: choosing a rep at intake, and handing a lead to someone else.
 
-A prospect who already has an open lead is the owner of that lead's (one prospect, one
-rep). Otherwise, within a team, a lead goes to a rep who is active, available (not out of
+A prospect who already has an open lead goes to that lead's owner (one prospect, one rep).
+Otherwise, within a team, a lead goes to a rep who is active, available (not out of
 office) and under their cap of open leads; reps who know the lead's product come first ("the
 deepest product knowledge closest to the customer"), then round robin. Nobody available:
 the team's manager takes it and the lead is flagged unrouted, which is an alert in itself.
