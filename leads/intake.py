@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -29,7 +29,7 @@ from leads.models import (
     SpamCount,
 )
 from leads.notifications import notify_user
-from leads.prepared import StatementBatch
+from leads.prepared import BatchedTransaction, StatementBatch
 
 # Control characters other than tab and newlines, and lone surrogates (which PostgreSQL
 # cannot store): stripped from every text a stranger sends us.
@@ -150,7 +150,6 @@ def _replay(*, source: Source, key: str, request_hash: str) -> IngestResult | No
     return IngestResult(lead=record.lead, created=False)
 
 
-@transaction.atomic(durable=True)
 def _ingest(
     *,
     source: Source,
@@ -160,27 +159,11 @@ def _ingest(
     idempotency_key: str,
     request_hash: str,
 ) -> Lead:
-    # Everything written after the choice goes in one round trip (the team lock is held
-    # until commit); the lead's id is drawn under the lock, so ids follow assignment order.
-    writes = StatementBatch()
     team = route_team(source=source, product=data.product)
-    choice = choose_owner(
-        team=team,
-        product=data.product,
-        now=now,
-        prospect=(data.email, data.phone),
-        reserve_lead_id=True,
-        writes=writes,
-    )
-    previous, owner, reason = choice.previous_lead, choice.owner, choice.reason
+    # The lead is built before the team lock is taken; under it, only what the choice decides.
     lead = Lead(
-        pk=choice.lead_id,
         source=source,
-        # One prospect, one rep: a repeat inquiry joins the earlier lead's team and owner.
-        team=previous.team if previous else team,
-        previous_lead=previous,
-        owner=owner,
-        unrouted=choice.unrouted,
+        team=team,
         name=data.name,
         email=data.email,
         phone=data.phone,
@@ -193,26 +176,45 @@ def _ingest(
         assigned_at=now,
     )
     start_escalation_clock(lead)
-    writes.insert([lead])
+    # Two round trips: the locks and the choice, then everything written (the team lock is
+    # held until commit); the lead's id is drawn under the lock, so ids follow assignment order.
+    writes = StatementBatch()
+    with BatchedTransaction() as batched:
+        choice = choose_owner(
+            team=team,
+            product=data.product,
+            now=now,
+            prospect=(data.email, data.phone),
+            reserve_lead_id=True,
+            writes=writes,
+        )
+        previous, owner, reason = choice.previous_lead, choice.owner, choice.reason
+        lead.pk, lead.owner, lead.unrouted = choice.lead_id, owner, choice.unrouted
+        if previous is not None:
+            # One prospect, one rep: a repeat inquiry joins the earlier lead's team and owner.
+            lead.previous_lead = previous
+            if previous.team_id != team.pk:
+                lead.team = previous.team
+                start_escalation_clock(lead)
+        writes.insert([lead])
 
-    events = [
-        (LeadEvent.Type.CREATED, {"channel": channel, "source": source.slug}),
-        (
-            LeadEvent.Type.ASSIGNED,
-            {"owner": owner.get_username(), "reason": reason, "unrouted": lead.unrouted},
-        ),
-    ]
-    if previous is not None:
-        events.append((LeadEvent.Type.REPEAT_INQUIRY, {"previous_lead": previous.pk}))
-    lead.record_events(events, at=now, writes=writes)
-    notify_owner(lead=lead, reason=reason, now=now, writes=writes)
-    if idempotency_key:
-        writes.insert(
-            [IdempotencyKey(source=source, key=idempotency_key, request_hash=request_hash,
-                            lead=lead, created_at=now)]
-        )  # fmt: skip
-    with connection.cursor() as cursor:
-        writes.send(cursor)
+        events = [
+            (LeadEvent.Type.CREATED, {"channel": channel, "source": source.slug}),
+            (
+                LeadEvent.Type.ASSIGNED,
+                {"owner": owner.get_username(), "reason": reason, "unrouted": lead.unrouted},
+            ),
+        ]
+        if previous is not None:
+            events.append((LeadEvent.Type.REPEAT_INQUIRY, {"previous_lead": previous.pk}))
+        lead.record_events(events, at=now, writes=writes)
+        notify_owner(lead=lead, reason=reason, now=now, writes=writes)
+        if idempotency_key:
+            writes.insert(
+                [IdempotencyKey(source=source, key=idempotency_key, request_hash=request_hash,
+                                lead=lead, created_at=now)]
+            )  # fmt: skip
+        batched.commit(writes)
     return lead
 
 

@@ -16,6 +16,9 @@ defined by (the open statuses) in as literals, so that PostgreSQL's generic plan
 prove those indexes apply. Prepared statements live in a database session: a connection
 pooler in front of PostgreSQL must keep sessions (PgBouncer in session mode; its
 transaction mode tracks only protocol-level prepared statements, not SQL PREPARE).
+
+A `BatchedTransaction` makes such batches a transaction of their own: BEGIN goes out with
+the first and COMMIT with the last, so the transaction adds no round trips.
 """
 
 from __future__ import annotations
@@ -23,11 +26,15 @@ from __future__ import annotations
 import functools
 import re
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack, suppress
+from types import TracebackType
 from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models, transaction
 from django.db.backends.utils import CursorWrapper
+from django.db.transaction import TransactionManagementError
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 M = TypeVar("M", bound=models.Model)
 
@@ -88,20 +95,115 @@ class StatementBatch:
             self._queued.append(_insert(rows, ignore_conflicts=ignore_conflicts, returning=False))
             self._keyed_rows += [row for row in rows if row.pk is not None]
 
-    def send(self, cursor: CursorWrapper) -> None:
+    def send(self, cursor: CursorWrapper, *, then: str = "") -> None:
+        """Run the queued statements, then `then` (SQL without parameters) if given: on
+        PostgreSQL in the same round trip, after the PREPAREs of statements new to the
+        connection."""
         if cursor.db.vendor != "postgresql":
             for statement, params in self._queued:
                 statement.execute(cursor, params)
+            if then:
+                cursor.execute(then)
         elif self._queued:
             for statement, _ in self._queued:
                 statement.prepare(cursor)
-            sql = "; ".join(statement._execute for statement, _ in self._queued)
+            executes = [statement._execute for statement, _ in self._queued]
+            sql = "; ".join([*executes, then] if then else executes)
             values = [v for stmt, params in self._queued for v in stmt._positional(params)]
             cursor.execute(sql, values)
+        elif then:
+            cursor.execute(then)
         for row in self._keyed_rows:
             row._state.adding = False
             row._state.db = cursor.db.alias
         self._queued, self._keyed_rows = [], []
+
+
+# How a BatchedTransaction commits (see there): without waiting for the WAL flush, then
+# a WAL record (a logical decoding message, which touches no table) in a transaction of its
+# own that commits with the session's synchronous_commit and so flushes ours with it.
+_COMMIT_THEN_FLUSH = (
+    "SET LOCAL synchronous_commit TO off; COMMIT; "
+    "SELECT pg_logical_emit_message(true, 'leadresponse', 'flush')"
+)
+
+
+class BatchedTransaction:
+    """A transaction of statement batches that costs no round trips of its own.
+
+        with BatchedTransaction() as batched:
+            ...  # statements and batches; BEGIN goes in front of the first one sent
+            batched.commit(writes)  # the last batch, with COMMIT after it
+
+    Under Django's `atomic`, psycopg2 sends BEGIN in a round trip of its own before the
+    first statement, and Django sends COMMIT in another after the last. Intake's
+    transaction is two batches (the locks and reads, then the writes), so those were half
+    its round trips, and the one with COMMIT was spent holding the team lock.
+
+    The commit does not wait for the WAL flush while the team lock is held either: one lead
+    per disk flush would get through. The transaction commits with synchronous_commit off,
+    which releases its locks and shows its rows at once, and the same round trip then
+    commits a WAL record synchronously in a transaction of its own. That flush covers
+    everything written before it, this transaction included, and `commit` returns only
+    after it: the data is on disk before anyone is told it was stored, as with a plain
+    COMMIT. A crash between the two loses a transaction nobody has been answered about.
+
+    On other databases, or inside an atomic block (tests), this is
+    `transaction.atomic(durable=True)` and `commit` sends the batch. On PostgreSQL an error
+    rolls the transaction back, and nothing inside may open an atomic block (Django would
+    commit ours early when it closes): a statement sent inside one raises
+    TransactionManagementError. Register no `on_commit` callbacks: Django, which sees no
+    transaction, would run them at once.
+    """
+
+    def __init__(self, using: str = DEFAULT_DB_ALIAS) -> None:
+        self.db = connections[using]
+        self._atomic: transaction.Atomic | None = None
+        self._cleanup = ExitStack()
+        self._begin_pending = True
+
+    def __enter__(self) -> BatchedTransaction:
+        if self.db.vendor != "postgresql" or self.db.in_atomic_block:
+            self._atomic = transaction.atomic(using=self.db.alias, durable=True)
+            self._atomic.__enter__()
+        else:
+            self._cleanup.enter_context(self.db.execute_wrapper(self._frame))
+        return self
+
+    def commit(self, batch: StatementBatch) -> None:
+        """Send `batch`, the transaction's last statements, and commit."""
+        with self.db.cursor() as cursor:
+            batch.send(cursor, then="" if self._atomic else _COMMIT_THEN_FLUSH)
+
+    def _frame(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        if self.db.in_atomic_block:
+            raise TransactionManagementError("an atomic block inside a BatchedTransaction")
+        if many:
+            raise TransactionManagementError("executemany inside a BatchedTransaction")
+        if self._begin_pending:
+            sql, self._begin_pending = f"BEGIN; {sql}", False
+        return execute(sql, params, many, context)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._atomic is not None:
+            self._atomic.__exit__(exc_type, exc, traceback)
+            return
+        self._cleanup.close()
+        raw = self.db.connection
+        if raw is not None and raw.info.transaction_status != TRANSACTION_STATUS_IDLE:
+            # An error, or a block left without commit(): roll back. A broken connection
+            # fails this too; Django closes it at the end of the request.
+            with suppress(DatabaseError), self.db.cursor() as cursor:
+                cursor.execute("ROLLBACK")
+            if exc_type is None:
+                raise TransactionManagementError("BatchedTransaction left without commit()")
 
 
 def instance_from_row(model: type[M], attnames: Sequence[str], values: Sequence[Any]) -> M:

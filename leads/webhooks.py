@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 
 from leads.models import Notification, Webhook
+from leads.prepared import insert_rows
 from leads.process_cache import ProcessCache
 
 if TYPE_CHECKING:
@@ -65,7 +66,8 @@ def queue_webhooks(lead: Lead, *events: LeadEvent) -> None:
     transaction of the change."""
     hooks = _active_webhooks.get().get(lead.team_id, [])
     if hooks:
-        Notification.objects.bulk_create(
+        # A prepared INSERT (no atomic block of its own: intake's BatchedTransaction allows none).
+        insert_rows(
             [row for event in events for row in webhook_rows(lead, event, hooks)],
             ignore_conflicts=True,
         )

@@ -13,9 +13,10 @@ from tests.intake_helpers import post_lead, source_with_key
 
 pytestmark = pytest.mark.django_db
 
-# Round trips to the database besides BEGIN and COMMIT: the prospect and team locks with the
-# prospect's open lead, the candidates and the lead's id; then the writes (rep's turn, lead,
-# events, notification outbox) in one batch. Source keys,
+# Round trips to the database: the prospect and team locks with the prospect's open lead,
+# the candidates and the lead's id; then the writes (rep's turn, lead, events, notification
+# outbox) in one batch. Outside a test's transaction BEGIN and COMMIT ride with these two
+# (leads.prepared.BatchedTransaction, tested in test_batched_transaction). Source keys,
 # routing rules, the default team, response policies and webhooks are cached per process
 # (leads.process_cache); the hot statements are prepared once per connection
 # (leads.prepared), so a warm connection runs EXECUTEs only.
