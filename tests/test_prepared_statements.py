@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leads.models import LeadEvent, Notification
-from leads.prepared import PreparedStatement, StatementBatch, insert_rows
+from leads.prepared import PreparedStatement, StatementBatch, _insert, insert_rows
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,3 +105,31 @@ def test_a_failing_statement_stops_the_batch_and_its_transaction_stores_nothing(
 COUNT_EVENTS = PreparedStatement(
     "test_count_events", "SELECT count(*) FROM leads_leadevent WHERE lead_id = %(lead)s"
 )
+
+
+def test_insert_parameters_are_what_the_orm_would_send() -> None:
+    """`_insert` passes plain values of plain fields through and prepares the rest; either
+    way each parameter is what `get_db_prep_save` gives (naive datetimes made aware, JSON
+    adapted, choices and keys as stored)."""
+    lead = LeadFactory()
+    naive = timezone.now().replace(tzinfo=None)
+    rows = [
+        LeadEvent(lead=lead, type=LeadEvent.Type.CREATED, at=naive, data={"n": 1}, actor=None),
+        LeadEvent(lead=lead, type="lead.custom", at=timezone.now(), data=[], actor=lead.owner),
+    ]
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        statement, params = _insert(rows, ignore_conflicts=False, returning=False)
+        expected = {
+            f"r{i}_{field.attname}": field.get_db_prep_save(field.pre_save(row, True), connection)
+            for i, row in enumerate(rows)
+            for field in LeadEvent._meta.concrete_fields
+            if not field.primary_key
+        }
+
+    def comparable(value: Any) -> Any:
+        return ("json", value.adapted) if hasattr(value, "adapted") else (type(value), value)
+
+    assert {k: comparable(v) for k, v in params.items()} == {
+        k: comparable(v) for k, v in expected.items()
+    }
+    assert params["r0_at"].tzinfo is not None and params["r1_actor_id"] == lead.owner.pk
