@@ -344,7 +344,8 @@ class Lead(models.Model):
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="leads")
     external_id = models.CharField(max_length=100, blank=True)
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="leads")
+    # Indexed with received_at (lead_team_received), which serves lookups by team alone too.
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="leads", db_index=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_leads"
     )
@@ -358,6 +359,7 @@ class Lead(models.Model):
         on_delete=models.SET_NULL,
         related_name="repeat_inquiries",
         help_text="The open lead of the same prospect this inquiry repeats.",
+        db_index=False,  # lead_repeat_of indexes the few that are set
     )
 
     name = models.CharField(max_length=200)
@@ -366,7 +368,12 @@ class Lead(models.Model):
     company = models.CharField(max_length=200, blank=True)
     message = models.TextField(blank=True)
     product = models.ForeignKey(
-        Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+        Product,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        db_index=False,  # lead_product indexes those that are set
     )
     temperature = models.CharField(
         max_length=4, choices=Temperature.choices, default=Temperature.WARM
@@ -445,6 +452,16 @@ class Lead(models.Model):
                 fields=["phone"],
                 condition=Q(status__in=["new", "contacted", "qualified"]) & ~Q(phone=""),
                 name="lead_open_by_phone",
+            ),
+            # Foreign keys that most leads leave empty: only the rows that set them are
+            # indexed (every index costs intake an entry per lead).
+            models.Index(
+                fields=["previous_lead"],
+                condition=Q(previous_lead__isnull=False),
+                name="lead_repeat_of",
+            ),
+            models.Index(
+                fields=["product"], condition=Q(product__isnull=False), name="lead_product"
             ),
         ]
         constraints = [
@@ -630,7 +647,8 @@ class LeadEvent(models.Model):
         EXPORTED = "lead.exported", "Personal data exported"
         ERASED = "lead.erased", "Personal data erased"
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    # Indexed with the time (event_lead_at), which serves lookups by lead alone too.
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events", db_index=False)
     type = models.CharField(max_length=40, choices=Type.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -639,13 +657,17 @@ class LeadEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="Empty for the system (intake, escalation).",
+        db_index=False,  # event_actor indexes the events people made
     )
     at = models.DateTimeField()
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["lead", "at"], name="event_lead_at")]
+        indexes = [
+            models.Index(fields=["lead", "at"], name="event_lead_at"),
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="event_actor"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} on lead #{self.lead_id} at {self.at:%Y-%m-%d %H:%M}"
@@ -684,7 +706,9 @@ class Notification(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     payload = models.JSONField(default=dict, blank=True)
-    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    # NULL for a message that needs no deduplicating; unique among the rest through a
+    # constraint (Meta), as unique=True would add a second index, for LIKE queries.
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -708,6 +732,9 @@ class Notification(models.Model):
                 condition=Q(channel="in_app", read_at=None),
                 name="notification_unread",
             ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_key"),
         ]
 
     def __str__(self) -> str:
@@ -753,7 +780,8 @@ class RoutingRule(models.Model):
 class IdempotencyKey(models.Model):
     """An API request's Idempotency-Key: a retry of the same body returns the same lead."""
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
+    # Indexed first in the unique constraint below, which serves lookups by source alone too.
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+", db_index=False)
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
