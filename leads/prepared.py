@@ -197,9 +197,11 @@ class BatchedTransaction:
             return
         self._cleanup.close()
         raw = self.db.connection
-        if raw is not None and raw.info.transaction_status != TRANSACTION_STATUS_IDLE:
-            # An error, or a block left without commit(): roll back. A broken connection
-            # fails this too; Django closes it at the end of the request.
+        if raw is None or raw.closed:
+            return  # lost with the connection; its error is on its way up
+        if raw.info.transaction_status != TRANSACTION_STATUS_IDLE:
+            # An error, or a block left without commit(): roll back. A connection that
+            # breaks now fails this too; Django closes it at the end of the request.
             with suppress(DatabaseError), self.db.cursor() as cursor:
                 cursor.execute("ROLLBACK")
             if exc_type is None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg2
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
@@ -166,3 +166,23 @@ def test_a_block_left_without_commit_is_rolled_back_and_said_so() -> None:
         events(lead.pk, LeadEvent.Type.CREATED).send(cursor)
 
     assert idle() and stored_elsewhere(lead.pk) == 0
+
+
+def test_a_connection_lost_mid_transaction_surfaces_its_own_error() -> None:
+    """The server ends the session (a restart, an idle timeout): the caller sees that error,
+    not a second one from trying to roll back on a closed connection."""
+    lead = LeadFactory()
+
+    with pytest.raises(OperationalError), BatchedTransaction():
+        with connection.cursor() as cursor:
+            events(lead.pk, LeadEvent.Type.CREATED).send(cursor)
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        with psycopg2.connect(**connection.get_connection_params()) as other:
+            other.cursor().execute("SELECT pg_terminate_backend(%s)", [pid])
+        other.close()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+    connection.close()  # as Django does at the end of a request that broke its connection
+    assert stored_elsewhere(lead.pk) == 0
