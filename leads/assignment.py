@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from leads.models import Lead, LeadEvent, Product, RepProfile, RoutingRule, Source, Team
-from leads.notifications import notify_user
+from leads.notifications import Message, notify_user
 from leads.prepared import PreparedStatement, StatementBatch
 from leads.process_cache import ProcessCache
 
@@ -296,12 +296,14 @@ def reassign_lead(
     body = f"{lead} moved from {previous.get_username()} to {to.get_username()}: {reason}"
     for user in {previous, to}:
         notify_user(
-            user=user,
-            lead=lead,
-            event_type=LeadEvent.Type.REASSIGNED,
-            subject=subject,
-            body=body,
-            now=now,
-            dedupe_key=f"event:{event.pk}:user:{user.pk}",
+            Message(
+                user=user,
+                lead=lead,
+                event_type=LeadEvent.Type.REASSIGNED,
+                subject=subject,
+                body=body,
+                now=now,
+                dedupe_key=f"event:{event.pk}:user:{user.pk}",
+            )
         )
     return event

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import re
 from datetime import timedelta
 
@@ -7,6 +8,7 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smh])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours"}
 
 
+@functools.lru_cache(maxsize=64)  # settings' few values, parsed for every posted lead
 def parse_duration(value: str) -> timedelta:
     """Parse "90s", "60m" or "48h" into a timedelta; anything else is a ValueError."""
     match = _DURATION.match(value)

@@ -29,7 +29,7 @@ from django.utils import timezone
 from leads.assignment import choose_owner, fallback_owner, reassign_lead
 from leads.durations import parse_duration
 from leads.models import EscalationStep, Lead, LeadEvent, Notification, SweepHeartbeat, Team
-from leads.notifications import notification_rows, notify_user
+from leads.notifications import Message, notification_rows, notify_user
 from leads.targets import compute_respond_by
 from leads.webhooks import active_webhooks_by_team, webhook_rows
 
@@ -261,8 +261,10 @@ def run_due_steps_in_bulk(leads: list[Lead], *, now: datetime, ladder: Ladder) -
         outbox += webhook_rows(lead, event, hooks.get(lead.team_id, []))
         for user in _recipients(message.recipients):
             outbox += notification_rows(
-                user=user, lead=lead, event_type=event.type, subject=message.subject,
-                body=message.body, now=now, dedupe_key=f"event:{event.pk}:user:{user.pk}",
+                Message(
+                    user=user, lead=lead, event_type=event.type, subject=message.subject,
+                    body=message.body, now=now, dedupe_key=f"event:{event.pk}:user:{user.pk}",
+                )
             )  # fmt: skip
     Notification.objects.bulk_create(outbox, ignore_conflicts=True)
     Lead.objects.bulk_update(leads, ["escalation_level", "next_escalation_at"])
@@ -401,13 +403,15 @@ def _tell(
 ) -> None:
     for user in _recipients(users):
         notify_user(
-            user=user,
-            lead=lead,
-            event_type=event.type,
-            subject=subject,
-            body=body,
-            now=now,
-            dedupe_key=f"event:{event.pk}:user:{user.pk}",
+            Message(
+                user=user,
+                lead=lead,
+                event_type=event.type,
+                subject=subject,
+                body=body,
+                now=now,
+                dedupe_key=f"event:{event.pk}:user:{user.pk}",
+            )
         )
 
 

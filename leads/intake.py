@@ -24,11 +24,12 @@ from leads.models import (
     IdempotencyKey,
     Lead,
     LeadEvent,
+    Notification,
     Product,
     Source,
     SpamCount,
 )
-from leads.notifications import notify_user
+from leads.notifications import Message, notification_values, notify_user
 from leads.prepared import BatchedTransaction, StatementBatch
 
 # Control characters other than tab and newlines, and lone surrogates (which PostgreSQL
@@ -221,22 +222,28 @@ def _ingest(
 def notify_owner(
     *, lead: Lead, reason: str, now: datetime, writes: StatementBatch | None = None
 ) -> None:
+    """Tell the new lead's owner it is theirs. With `writes` (intake), the rows are queued
+    there as values, with a plain INSERT: the lead is new in this very transaction, so no
+    message of it can have been queued before, and a conflict on the dedupe key would be a
+    bug to hear about, not a duplicate to skip."""
     subject = f"New lead: {lead.name}" + (" (unrouted)" if lead.unrouted else "")
     local = timezone.localtime(lead.respond_by)
-    body = (
-        f"{lead} is yours ({reason}).\n"
-        f"Make first contact by {local:%Y-%m-%d %H:%M %Z}.\n\n{lead.message}"
-    )
-    notify_user(
+    message = Message(
         user=lead.owner,
         lead=lead,
         event_type=LeadEvent.Type.ASSIGNED,
         subject=subject[:200],
-        body=body,
+        body=(
+            f"{lead} is yours ({reason}).\n"
+            f"Make first contact by {local:%Y-%m-%d %H:%M %Z}.\n\n{lead.message}"
+        ),
         now=now,
         dedupe_key=f"lead:{lead.pk}:assigned:{lead.owner.pk}",
-        writes=writes,
     )
+    if writes is not None:
+        writes.insert_values(Notification, notification_values(message))
+    else:
+        notify_user(message)
 
 
 def count_spam(*, source: Source, now: datetime) -> None:

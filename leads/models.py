@@ -540,38 +540,40 @@ class Lead(models.Model):
         Events that teams subscribe to also queue their webhook deliveries here, the one
         place every state change passes through, in the same transaction.
         """
-        (event,) = self.record_events([(event_type, data)], at=at, actor=actor)
+        event = LeadEvent(lead=self, type=event_type, actor=actor, at=at, data=data)
+        self._insert_events([event])
         return event
 
     def record_events(
-        self,
-        events: list[tuple[str, dict[str, Any]]],
-        *,
-        at: datetime,
-        actor: AbstractBaseUser | None = None,
-        writes: StatementBatch | None = None,
-    ) -> list[LeadEvent]:
-        """`record_event` for several events of one change (intake's created + assigned):
-        one INSERT for the events and one webhook lookup for those teams subscribe to.
+        self, events: list[tuple[str, dict[str, Any]]], *, at: datetime, writes: StatementBatch
+    ) -> None:
+        """`record_event` for several events of one change (intake's created + assigned),
+        their INSERT queued in `writes` (sent with the batch's other statements).
 
-        With `writes`, the INSERT goes with that batch's statements and the events get no
-        primary key, unless a webhook of the team subscribes to one of them (its outbox row
-        names the event by key): then they are inserted at once.
+        Nothing reads these events back, so they are queued as values, not instances,
+        unless a webhook of the team subscribes to one of them: its outbox row names the
+        event by primary key, so then they are inserted at once.
         """
-        rows = [
-            LeadEvent(lead=self, type=event_type, actor=actor, at=at, data=data)
-            for event_type, data in events
-        ]
-        subscribed = [event for event in rows if event.type in Webhook.EVENTS]
-        if writes is not None and not (subscribed and _team_has_webhooks(self.team_id)):
-            writes.insert(rows)
-            return rows
-        insert_rows(rows)
+        if any(t in Webhook.EVENTS for t, _ in events) and _team_has_webhooks(self.team_id):
+            self._insert_events(
+                [LeadEvent(lead=self, type=t, at=at, data=data) for t, data in events]
+            )
+            return
+        writes.insert_values(
+            LeadEvent,
+            [
+                {"lead_id": self.pk, "type": t, "actor_id": None, "at": at, "data": data}
+                for t, data in events
+            ],
+        )
+
+    def _insert_events(self, events: list[LeadEvent]) -> None:
+        insert_rows(events)
+        subscribed = [event for event in events if event.type in Webhook.EVENTS]
         if subscribed:
             from leads.webhooks import queue_webhooks
 
             queue_webhooks(self, *subscribed)
-        return rows
 
 
 def _team_has_webhooks(team_id: int) -> bool:

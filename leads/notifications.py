@@ -8,8 +8,9 @@ lost task or a broker outage delays a message but never loses it.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -17,7 +18,7 @@ from django.db import transaction
 
 from leads.durations import parse_duration
 from leads.models import Lead, Notification
-from leads.prepared import StatementBatch, insert_rows
+from leads.prepared import insert_rows
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -31,76 +32,64 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP = timedelta(hours=1)
 
 
-def notify_user(
-    *,
-    user: AbstractBaseUser,
-    lead: Lead | None,
-    event_type: str,
-    subject: str,
-    body: str,
-    now: datetime,
-    dedupe_key: str,
-    writes: StatementBatch | None = None,
-) -> None:
-    """Queue an in-app notification and, if the user has an address, an e-mail.
+@dataclass(frozen=True)
+class Message:
+    """A message to one user, about a lead or about nothing in particular.
 
-    `dedupe_key` names the message ("lead:12:assigned:3"): queueing it twice writes nothing
-    the second time. Call inside the transaction of the change being announced; with
-    `writes`, the rows go with that batch's other statements.
+    `dedupe_key` names it ("lead:12:assigned:3"): queueing it twice writes nothing the
+    second time.
     """
-    rows = notification_rows(
-        user=user, lead=lead, event_type=event_type, subject=subject, body=body, now=now,
-        dedupe_key=dedupe_key,
-    )  # fmt: skip
+
+    user: AbstractBaseUser
+    lead: Lead | None
+    event_type: str
+    subject: str
+    body: str
+    now: datetime
+    dedupe_key: str
+
+
+def notify_user(message: Message) -> None:
+    """Queue an in-app notification and, if the user has an address, an e-mail. Call inside
+    the transaction of the change being announced."""
     # One INSERT ... ON CONFLICT DO NOTHING: a dedupe key already queued writes nothing, and
-    # no savepoint round trips (intake writes these for every lead, each escalation step several).
-    if writes is not None:
-        writes.insert(rows, ignore_conflicts=True)
-    else:
-        insert_rows(rows, ignore_conflicts=True)
+    # no savepoint round trips (each escalation step writes several).
+    insert_rows(notification_rows(message), ignore_conflicts=True)
 
 
-def notification_rows(
-    *,
-    user: AbstractBaseUser,
-    lead: Lead | None,
-    event_type: str,
-    subject: str,
-    body: str,
-    now: datetime,
-    dedupe_key: str,
-) -> list[Notification]:
+def notification_rows(message: Message) -> list[Notification]:
     """The unsaved outbox rows of `notify_user`, for callers that insert many in one go
     (with `ignore_conflicts=True`, which keeps the dedupe key's exactly-once)."""
+    return [Notification(**values) for values in notification_values(message)]
+
+
+def notification_values(message: Message) -> list[dict[str, Any]]:
+    """`notification_rows` as values by attname, for `StatementBatch.insert_values`."""
+    common = {
+        "recipient_id": message.user.pk,
+        "lead_id": message.lead.pk if message.lead is not None else None,
+        "event_type": message.event_type,
+        "subject": message.subject,
+        "body": message.body,
+        "created_at": message.now,
+    }
     rows = [
-        Notification(
-            channel=Notification.Channel.IN_APP,
-            recipient=user,
-            lead=lead,
-            event_type=event_type,
-            subject=subject,
-            body=body,
-            created_at=now,
-            # In-app rows are delivered by existing: the bell reads them.
-            state=Notification.State.SENT,
-            sent_at=now,
-            dedupe_key=f"{dedupe_key}:in_app",
-        )
-    ]
-    if user.email:
+        # In-app rows are delivered by existing: the bell reads them.
+        common | {
+            "channel": Notification.Channel.IN_APP,
+            "state": Notification.State.SENT,
+            "sent_at": message.now,
+            "dedupe_key": f"{message.dedupe_key}:in_app",
+        }
+    ]  # fmt: skip
+    if message.user.email:
         rows.append(
-            Notification(
-                channel=Notification.Channel.EMAIL,
-                recipient=user,
-                lead=lead,
-                event_type=event_type,
-                subject=subject,
-                body=body,
-                created_at=now,
-                next_attempt_at=now,
-                dedupe_key=f"{dedupe_key}:email",
-            )
-        )
+            common | {
+                "channel": Notification.Channel.EMAIL,
+                "next_attempt_at": message.now,
+                "dedupe_key": f"{message.dedupe_key}:email",
+            }
+        )  # fmt: skip
     return rows
 
 

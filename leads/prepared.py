@@ -95,6 +95,18 @@ class StatementBatch:
             self._queued.append(_insert(rows, ignore_conflicts=ignore_conflicts, returning=False))
             self._keyed_rows += [row for row in rows if row.pk is not None]
 
+    def insert_values(self, model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> None:
+        """Queue the INSERT of rows given as values by attname (`lead_id`, not `lead`), the
+        fields left out taking their defaults: for rows nobody reads back, which then cost
+        no model instance. Values are stored as given (no `pre_save`: give auto_now fields)."""
+        if rows:
+            self._queued.append(
+                _insert_statement_and_params(
+                    model, [_row_values(model, row) for row in rows], ignore_conflicts=False,
+                    returning=False, with_pk=model._meta.pk.attname in rows[0],
+                )
+            )  # fmt: skip
+
     def send(self, cursor: CursorWrapper, *, then: str = "") -> None:
         """Run the queued statements, then `then` (SQL without parameters) if given: on
         PostgreSQL in the same round trip, after the PREPAREs of statements new to the
@@ -260,23 +272,56 @@ def _insert(
 ) -> tuple[PreparedStatement, dict[str, Any]]:
     """The statement inserting `rows` (with their primary key if the first has one) and its
     parameters, prepared for the database as `Model.save()` would."""
-    with_pk = rows[0].pk is not None
-    statement, columns, names = _insert_statement(
-        type(rows[0]), len(rows), ignore_conflicts=ignore_conflicts, with_pk=with_pk,
-        returning=returning,
+    model = type(rows[0])
+    values = [
+        {
+            field.attname: (
+                getattr(row, field.attname) if kept is not None else field.pre_save(row, add=True)
+            )
+            for field, kept in _columns(model, with_pk=rows[0].pk is not None)
+        }
+        for row in rows
+    ]
+    return _insert_statement_and_params(
+        model, values, ignore_conflicts=ignore_conflicts, returning=returning,
+        with_pk=rows[0].pk is not None,
     )  # fmt: skip
+
+
+def _row_values(model: type[models.Model], row: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`row` (values by attname) completed with the defaults of the fields it leaves out."""
+    defaults = _defaults(model)
+    if len(row) == len(defaults):
+        return row
+    unknown = row.keys() - defaults.keys()
+    if unknown:
+        raise ValueError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+    return {name: row[name] if name in row else default() for name, default in defaults.items()}
+
+
+@functools.cache
+def _defaults(model: type[models.Model]) -> dict[str, Callable[[], Any]]:
+    return {field.attname: field.get_default for field in model._meta.concrete_fields}
+
+
+def _insert_statement_and_params(
+    model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, ignore_conflicts: bool,
+    returning: bool, with_pk: bool,
+) -> tuple[PreparedStatement, dict[str, Any]]:  # fmt: skip
+    """The statement inserting `rows` (values by attname) and its parameters, the values
+    prepared for the database as `Model.save()` would after `pre_save`."""
+    statement, columns, names = _insert_statement(
+        model, len(rows), ignore_conflicts=ignore_conflicts, with_pk=with_pk, returning=returning
+    )
     db = connections[DEFAULT_DB_ALIAS]  # not the `connection` proxy: one lookup, not one per field
     values: list[Any] = []
     for row in rows:
         for field, kept in columns:
-            if kept is not None:
-                value = getattr(row, field.attname)
-                if value is None or type(value) in kept:
-                    values.append(value)
-                    continue
+            value = row[field.attname]
+            if kept is not None and (value is None or type(value) in kept):
+                values.append(value)
             else:
-                value = field.pre_save(row, add=True)
-            values.append(field.get_db_prep_save(value, db))
+                values.append(field.get_db_prep_save(value, db))
     return statement, dict(zip(names, values, strict=True))
 
 
@@ -322,7 +367,8 @@ def _insert_statement(
 ) -> tuple[PreparedStatement, list[_Column], list[str]]:  # fmt: skip
     """The statement, its columns (each field with the types it keeps as they are) and its
     parameters' names in the order of the values."""
-    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    columns = _columns(model, with_pk=with_pk)
+    fields = [field for field, _ in columns]
     names = [f"r{i}_{f.attname}" for i in range(count) for f in fields]
     values = ", ".join(
         "(" + ", ".join(f"%({name})s" for name in names[i : i + len(fields)]) + ")"
@@ -340,4 +386,14 @@ def _insert_statement(
         + ["or_skip"] * ignore_conflicts
         + ["quiet"] * (not returning)
     )
-    return PreparedStatement(name, sql), [(f, _kept_as_is(f)) for f in fields], names
+    return PreparedStatement(name, sql), columns, names
+
+
+@functools.cache
+def _columns(model: type[models.Model], *, with_pk: bool) -> list[_Column]:
+    """The fields an INSERT of `model` writes, each with the types it keeps as they are."""
+    return [
+        (field, _kept_as_is(field))
+        for field in model._meta.concrete_fields
+        if with_pk or not field.primary_key
+    ]

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leads.models import LeadEvent, Notification
+from leads.notifications import Message, notification_rows, notification_values
 from leads.prepared import PreparedStatement, StatementBatch, _insert, insert_rows
 from tests.factories import LeadFactory
 
@@ -107,6 +108,11 @@ COUNT_EVENTS = PreparedStatement(
 )
 
 
+def comparable(value: Any) -> Any:
+    """A prepared parameter as something `==` compares (JSON adapters by their value)."""
+    return ("json", value.adapted) if hasattr(value, "adapted") else (type(value), value)
+
+
 def test_insert_parameters_are_what_the_orm_would_send() -> None:
     """`_insert` passes plain values of plain fields through and prepares the rest; either
     way each parameter is what `get_db_prep_save` gives (naive datetimes made aware, JSON
@@ -126,10 +132,32 @@ def test_insert_parameters_are_what_the_orm_would_send() -> None:
             if not field.primary_key
         }
 
-    def comparable(value: Any) -> Any:
-        return ("json", value.adapted) if hasattr(value, "adapted") else (type(value), value)
-
     assert {k: comparable(v) for k, v in params.items()} == {
         k: comparable(v) for k, v in expected.items()
     }
     assert params["r0_at"].tzinfo is not None and params["r1_actor_id"] == lead.owner.pk
+
+
+def test_rows_queued_as_values_are_written_as_their_instances_would_be() -> None:
+    """`insert_values` takes values by attname and fills in the defaults of the fields left
+    out: the outbox rows intake queues that way are the rows `notification_rows` builds."""
+    lead = LeadFactory()
+    message = Message(
+        user=lead.owner, lead=lead, event_type=LeadEvent.Type.ASSIGNED, subject="New lead",
+        body="Yours.", now=timezone.now(), dedupe_key="k",
+    )  # fmt: skip
+    values = notification_values(message)
+    assert len(values) == 2  # in-app and e-mail: the owner has an address
+    batch = StatementBatch()
+    batch.insert_values(Notification, values)
+    ((statement, params),) = batch._queued
+    expected_statement, expected = _insert(
+        notification_rows(message), ignore_conflicts=False, returning=False
+    )
+    assert statement is expected_statement
+    assert {k: comparable(v) for k, v in params.items()} == {
+        k: comparable(v) for k, v in expected.items()
+    }
+    assert params["r1_state"] == Notification.State.PENDING  # a default, not given
+    with pytest.raises(ValueError, match="no field colour"):
+        batch.insert_values(Notification, [{**values[0], "colour": "red"}])

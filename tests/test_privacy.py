@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from leads.models import Lead, LeadEvent, Notification
-from leads.notifications import notify_user
+from leads.notifications import Message, notify_user
 from tests.conftest import client_for
 from tests.factories import ActivityFactory, LeadFactory, TeamFactory, make_manager
 
@@ -21,13 +21,15 @@ def prospect_lead(team):
     ActivityFactory(lead=lead, notes="Maria wants 12 seats")
     lead.record_event(LeadEvent.Type.CREATED, at=lead.received_at, name="Maria Rossi", source="web")
     notify_user(
-        user=lead.owner,
-        lead=lead,
-        event_type="lead.assigned",
-        subject="New lead: Maria Rossi",
-        body="Maria asks about price",
-        now=timezone.now(),
-        dedupe_key=f"t:{lead.pk}",
+        Message(
+            user=lead.owner,
+            lead=lead,
+            event_type="lead.assigned",
+            subject="New lead: Maria Rossi",
+            body="Maria asks about price",
+            now=timezone.now(),
+            dedupe_key=f"t:{lead.pk}",
+        )
     )
     return lead
 
