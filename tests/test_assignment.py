@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from leads.assignment import choose_owner, reassign_lead
+from leads.assignment import LEAD_ID_SEQUENCE, choose_owner, reassign_lead
 from leads.models import LeadEvent, Notification, RepProfile
 from tests.factories import LeadFactory, ProductFactory, make_manager, make_rep
 
@@ -99,3 +99,12 @@ def test_reassigning_records_the_event_and_tells_both_reps(team) -> None:
         (new.username, "in_app"): 1,
         (new.username, "email"): 1,
     }
+
+
+def test_lead_ids_are_drawn_from_the_sequence_of_the_id_column() -> None:
+    """choose_owner names the sequence instead of looking it up on every lead."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL names its sequences; SQLite numbers by AUTOINCREMENT")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence('leads_lead', 'id')::regclass::text")
+        assert cursor.fetchone() == (LEAD_ID_SEQUENCE,)
