@@ -2,9 +2,10 @@
 
 DRF's SimpleRateThrottle keeps a list of every request's time in the window and rewrites it
 on each request, so a key allowed 600 posts a minute reads and writes a 600-entry list per
-lead. A fixed window costs one counter: `add` starts it, `incr` counts (both atomic in
-Redis and in the local-memory cache). The price is the usual one of fixed windows: a client
-may spend one window's budget at its end and the next one's at the start.
+lead. A fixed window costs one counter: `incr` counts, and the window's first request
+starts it with `add` (both atomic in Redis and in the local-memory cache). The price is
+the usual one of fixed windows: a client may spend one window's budget at its end and the
+next one's at the start.
 """
 
 from __future__ import annotations
@@ -42,12 +43,15 @@ class FixedWindowThrottle(BaseThrottle):
         now = time.time()
         window = int(now // seconds)
         key = f"{key}:{window}"
-        cache.add(key, 0, timeout=seconds + 1)
         try:
             count = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, timeout=seconds + 1)
+        except ValueError:  # the window's first request: start its counter
             count = 1
+            if not cache.add(key, count, timeout=seconds + 1):
+                try:  # another request started it first
+                    count = cache.incr(key)
+                except ValueError:  # and it was evicted already
+                    cache.set(key, count, timeout=seconds + 1)
         self._wait = (window + 1) * seconds - now
         return count <= allowed
 
