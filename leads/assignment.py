@@ -234,15 +234,14 @@ _CANDIDATES = PreparedStatement(
     ), new_lead AS (
         SELECT CASE WHEN %(reserve)s THEN {_NEXT_LEAD_ID} END AS id
     ), previous AS (
-        SELECT (SELECT id FROM (
-                    (SELECT id, received_at FROM {_LEAD}
+        SELECT (SELECT id FROM {_LEAD} WHERE id IN (
+                    (SELECT id FROM {_LEAD}
                      WHERE status IN ({_OPEN}) AND email = %(email)s AND email <> ''
-                     ORDER BY received_at, id LIMIT 1)
-                    UNION ALL
-                    (SELECT id, received_at FROM {_LEAD}
+                     ORDER BY received_at, id LIMIT 1),
+                    (SELECT id FROM {_LEAD}
                      WHERE status IN ({_OPEN}) AND phone = %(phone)s AND phone <> ''
                      ORDER BY received_at, id LIMIT 1)
-                ) AS earliest ORDER BY received_at, id LIMIT 1) AS id
+                ) ORDER BY received_at, id LIMIT 1) AS id
     )
     SELECT turn.next, new_lead.id, previous.id, candidate.*
     FROM turn CROSS JOIN new_lead CROSS JOIN previous LEFT JOIN (
