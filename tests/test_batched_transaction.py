@@ -81,7 +81,7 @@ def test_begin_goes_with_the_first_statement_and_commit_with_the_last_batch() ->
     executed = [s for s in [sql[0].removeprefix("BEGIN; "), *sql[1:]] if s[:7] != "PREPARE"]
     assert [s.split("(")[0] for s in executed] == [
         "EXECUTE test_batched_count_events",
-        "EXECUTE insert_leads_leadevent_2_quiet",
+        "EXECUTE insert_leads_leadevent_json",
     ]
     assert executed[1].endswith(
         "; COMMIT; SELECT pg_logical_emit_message(true, 'leadresponse', 'flush')"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -114,9 +115,9 @@ def comparable(value: Any) -> Any:
 
 
 def test_insert_parameters_are_what_the_orm_would_send() -> None:
-    """`_insert` passes plain values of plain fields through and prepares the rest; either
-    way each parameter is what `get_db_prep_save` gives (naive datetimes made aware, JSON
-    adapted, choices and keys as stored)."""
+    """An INSERT with VALUES (one that returns keys) passes plain values of plain fields
+    through and prepares the rest; either way each parameter is what `get_db_prep_save`
+    gives (naive datetimes made aware, JSON adapted, choices and keys as stored)."""
     lead = LeadFactory()
     naive = timezone.now().replace(tzinfo=None)
     rows = [
@@ -124,7 +125,7 @@ def test_insert_parameters_are_what_the_orm_would_send() -> None:
         LeadEvent(lead=lead, type="lead.custom", at=timezone.now(), data=[], actor=lead.owner),
     ]
     with pytest.warns(RuntimeWarning, match="naive datetime"):
-        statement, params = _insert(rows, ignore_conflicts=False, returning=False)
+        statement, params = _insert(rows, ignore_conflicts=False, returning=True)
         expected = {
             f"r{i}_{field.attname}": field.get_db_prep_save(field.pre_save(row, True), connection)
             for i, row in enumerate(rows)
@@ -158,6 +159,57 @@ def test_rows_queued_as_values_are_written_as_their_instances_would_be() -> None
     assert {k: comparable(v) for k, v in params.items()} == {
         k: comparable(v) for k, v in expected.items()
     }
-    assert params["r1_state"] == Notification.State.PENDING  # a default, not given
+    assert json.loads(params["rows"])[1]["state"] == Notification.State.PENDING  # a default
     with pytest.raises(ValueError, match="no field colour"):
         batch.insert_values(Notification, [{**values[0], "colour": "red"}])
+
+
+def test_rows_sent_as_json_are_stored_as_the_orm_stores_them(settings) -> None:
+    """A batch sends its INSERTs' rows as one JSON document: what PostgreSQL stores from it
+    is what `bulk_create` stores from the same instances, text, dates and JSON alike."""
+    if connection.vendor != "postgresql":
+        pytest.skip("other databases get VALUES")
+    settings.TIME_ZONE = "America/New_York"  # a naive datetime means New York time, not UTC
+    lead = LeadFactory()
+    now = timezone.now()
+    naive = now.replace(tzinfo=None)
+    text = 'O\'Brien \\ "quoted" 100% ünïcödé 日本 😀\n\ttab'
+
+    def events() -> list[LeadEvent]:
+        return [
+            LeadEvent(lead=lead, type=text[:40], at=naive, data={"n": [1, 2.5, None, text]}),
+            LeadEvent(lead=lead, type="lead.custom", at=now, data=[], actor=lead.owner),
+            LeadEvent(lead=lead, type="lead.other", at=now, data="just text"),
+        ]
+
+    def notifications(key: str) -> list[Notification]:
+        message = Message(
+            user=lead.owner, lead=lead, event_type="lead.assigned", subject=text,
+            body=text * 3, now=now, dedupe_key=key,
+        )  # fmt: skip
+        return notification_rows(message)
+
+    batch = StatementBatch()
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        batch.insert(events())
+        orm_ids = {LeadEvent: {e.pk for e in LeadEvent.objects.bulk_create(events())}}
+    batch.insert(notifications("batch"))
+    orm_ids[Notification] = {n.pk for n in Notification.objects.bulk_create(notifications("orm"))}
+    assert ["jsonb_populate_recordset" in statement.sql for statement, _ in batch._queued] == [
+        True,
+        True,
+    ]
+    with connection.cursor() as cursor:
+        batch.send(cursor)
+
+    def stored(model: type, *, by_orm: bool) -> list[dict[str, Any]]:
+        rows = model.objects.filter(lead=lead).order_by("pk").values()
+        return [
+            {k: v for k, v in row.items() if k not in ("id", "dedupe_key")}
+            for row in rows
+            if (row["id"] in orm_ids[model]) == by_orm
+        ]
+
+    for model in (LeadEvent, Notification):
+        assert len(stored(model, by_orm=False)) == len(orm_ids[model])
+        assert stored(model, by_orm=False) == stored(model, by_orm=True)
