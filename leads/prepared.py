@@ -31,7 +31,7 @@ import re
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack, suppress
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -435,7 +435,12 @@ def _json_value(
     store it."""
     if value is None or (kept and type(value) in kept) or type(field) is models.JSONField:
         return value
-    prepared = field.get_db_prep_save(value, db)  # dates made aware, text to text, ...
+    if kept == (str,) and isinstance(value, str):  # a TextChoices member, stored as its text
+        return str(value)
+    aware = type(value) is datetime and value.utcoffset() is not None
+    if aware and type(field) is models.DateTimeField:
+        return value.isoformat()  # stored as it is
+    prepared = field.get_db_prep_save(value, db)  # naive dates made aware, numbers to text...
     return prepared.isoformat() if isinstance(prepared, date) else prepared
 
 
