@@ -13,7 +13,7 @@ import copy
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -168,8 +168,7 @@ def choose_owner(
     return Choice(owner=rep.user(), reason=why, lead_id=lead_id)
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):  # a tuple: ten of them are built for every lead
     profile_id: int
     user_id: int
     last_assigned_turn: int
