@@ -268,7 +268,7 @@ def _check_body_size(request: Request) -> None:
 
 
 def _idempotency_key(request: Request) -> str:
-    key = request.headers.get("Idempotency-Key", "")
+    key = request.META.get("HTTP_IDEMPOTENCY_KEY", "")
     if key and (
         len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not key.isascii() or not key.isprintable()
     ):
