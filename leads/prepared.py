@@ -347,7 +347,9 @@ def _insert_statement_and_params(
 # None, and a value of the types listed, as it is. `_insert` passes such values straight
 # through: the ORM's preparation was most of the cost of building intake's writes. Exact
 # classes only, as a subclass may convert. Date fields qualify unless they set themselves
-# (auto_now); their values are still prepared (a naive datetime is made aware).
+# (auto_now); their values are still prepared (a naive datetime is made aware). The table
+# also decides which models may send their rows as JSON (`_as_json`): list only classes
+# whose prepared values `json.dumps` writes as their column's input function reads them.
 _KEPT_AS_IS: dict[type[models.Field[Any, Any]], tuple[type, ...]] = {
     models.CharField: (str,),
     models.EmailField: (str,),
@@ -370,7 +372,7 @@ _Column = tuple["models.Field[Any, Any]", "tuple[type, ...] | None"]  # field, t
 
 def _kept_as_is(field: models.Field[Any, Any]) -> tuple[type, ...] | None:
     """The types of value (besides None) that `_insert` passes through for `field`; None
-    when every value must be prepared."""
+    when every value must be prepared (and the model's rows cannot go as JSON)."""
     if type(field) is models.ForeignKey:
         field = field.target_field
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
