@@ -121,9 +121,8 @@ def choose_owner(
     reading = StatementBatch()
     if connection.vendor == "postgresql":
         keys = sorted(f"prospect:{value}" for value in prospect if value)
-        if keys:
-            reading.add(_LOCK_PROSPECT[len(keys)], {f"key{i}": key for i, key in enumerate(keys)})
-        reading.add(_LOCK_TEAM, {"team": team.pk})
+        locks = {f"key{i}": key for i, key in enumerate(keys)}
+        reading.add(_LOCK_PROSPECTS_THEN_TEAM[len(keys)], locks | {"team": team.pk})
     # A statement after the locks, so it sees what their previous holders committed.
     reading.add(
         _CANDIDATES,
@@ -196,16 +195,20 @@ _OPEN = ", ".join(f"'{status}'" for status in Lead.OPEN_STATUSES)  # our constan
 # Advisory locks taken with two int keys live apart from those with one bigint key (the
 # prospect locks); the first key says what the second one numbers.
 TEAM_LOCK_SPACE = 1
-_LOCK_PROSPECT = {
+# The prospect's locks (none, email, phone or both, sorted), then the team's, in one
+# statement: PostgreSQL evaluates a SELECT list left to right, so the order that keeps two
+# inquiries from deadlocking holds as with separate statements.
+_LOCK_PROSPECTS_THEN_TEAM = {
     count: PreparedStatement(
-        f"choose_owner_lock_prospect_{count}",
-        "SELECT " + ", ".join(f"pg_advisory_xact_lock(hashtext(%(key{i})s))" for i in range(count)),
+        f"choose_owner_lock_{count}_prospects_then_team",
+        "SELECT "
+        + ", ".join(
+            [f"pg_advisory_xact_lock(hashtext(%(key{i})s))" for i in range(count)]
+            + [f"pg_advisory_xact_lock({TEAM_LOCK_SPACE}, %(team)s::int)"]
+        ),
     )
-    for count in (1, 2)
+    for count in (0, 1, 2)
 }
-_LOCK_TEAM = PreparedStatement(
-    "choose_owner_lock_team", f"SELECT pg_advisory_xact_lock({TEAM_LOCK_SPACE}, %(team)s::int)"
-)
 # The next lead's id, drawn only when asked for. On PostgreSQL the sequence is named as
 # the identity column's sequence is (tests/test_assignment.py checks it): looking it up with
 # pg_get_serial_sequence searches the catalogs on every call, a third of this query's time.

@@ -323,9 +323,10 @@ def _insert_statement_and_params(
         statement, columns = _json_insert_statement(
             model, ignore_conflicts=ignore_conflicts, with_pk=with_pk
         )
+        # NULLs stay out: a key missing from the document is NULL, as a JSON null is.
         document = [
-            {field.column: _json_value(field, kept, row[field.attname], db)
-             for field, kept in columns}
+            {field.column: _json_value(field, kept, value, db)
+             for field, kept in columns if (value := row[field.attname]) is not None}
             for row in rows
         ]  # fmt: skip
         return statement, {"rows": json.dumps(document, ensure_ascii=False)}

@@ -31,6 +31,7 @@ from leads.api.serializers import (
     LeadFilterSerializer,
     LeadInputSerializer,
     LeadSerializer,
+    created_answer,
 )
 from leads.assignment import NoOwnerAvailable, NoTeamConfigured
 from leads.intake import DuplicateExternalId, IdempotencyConflict, ingest_lead
@@ -230,7 +231,7 @@ class LeadListCreateView(generics.ListAPIView):
             ) from exc
         except (NoTeamConfigured, NoOwnerAvailable) as exc:
             raise Unavailable({"detail": [f"No one can take leads: {exc}."]}) from exc
-        body = LeadCreatedSerializer(result.lead).data
+        body = created_answer(result.lead)
         response = Response(body, status=201 if result.created else 200)
         if not result.created:
             response["Idempotent-Replayed"] = "true"
