@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack, suppress
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models, transaction
 from django.db.backends.utils import CursorWrapper
@@ -325,8 +325,9 @@ def _insert_statement_and_params(
         )
         # NULLs stay out: a key missing from the document is NULL, as a JSON null is.
         document = [
-            {field.column: _json_value(field, kept, value, db)
-             for field, kept in columns if (value := row[field.attname]) is not None}
+            {column: value if type(value) in plain else _json_value(field, plain, value, db)
+             for attname, column, plain, field in columns
+             if (value := row[attname]) is not None}
             for row in rows
         ]  # fmt: skip
         return statement, {"rows": json.dumps(document, ensure_ascii=False)}
@@ -432,14 +433,12 @@ def _as_json(model: type[models.Model]) -> bool:
     )
 
 
-def _json_value(
-    field: models.Field[Any, Any], kept: tuple[type, ...] | None, value: Any, db: Any
-) -> Any:
-    """`value` as the JSON the column's input function reads as `Model.save()` would
-    store it."""
-    if value is None or (kept and type(value) in kept) or type(field) is models.JSONField:
+def _json_value(field: models.Field[Any, Any], plain: tuple[type, ...], value: Any, db: Any) -> Any:
+    """`value` (not None, nor of a type in `plain`, which the field keeps as it is) as the
+    JSON the column's input function reads as `Model.save()` would store it."""
+    if type(field) is models.JSONField:
         return value
-    if kept == (str,) and isinstance(value, str):  # a TextChoices member, stored as its text
+    if plain == (str,) and isinstance(value, str):  # a TextChoices member, stored as its text
         return str(value)
     aware = type(value) is datetime and value.utcoffset() is not None
     if aware and type(field) is models.DateTimeField:
@@ -448,14 +447,24 @@ def _json_value(
     return prepared.isoformat() if isinstance(prepared, date) else prepared
 
 
+class _JsonColumn(NamedTuple):
+    attname: str
+    column: str
+    plain: tuple[type, ...]  # types of value written to the document as they are
+    field: models.Field[Any, Any]
+
+
 @functools.cache
 def _json_insert_statement(
     model: type[models.Model], *, ignore_conflicts: bool, with_pk: bool
-) -> tuple[PreparedStatement, list[_Column]]:
+) -> tuple[PreparedStatement, list[_JsonColumn]]:
     """The statement inserting any number of rows of `model` from the JSON array `rows`
     (an object a row, keyed by column), and its columns."""
-    columns = _columns(model, with_pk=with_pk)
-    names = ", ".join(field.column for field, _ in columns)
+    columns = [
+        _JsonColumn(field.attname, field.column, kept or (), field)
+        for field, kept in _columns(model, with_pk=with_pk)
+    ]
+    names = ", ".join(column.column for column in columns)
     table = model._meta.db_table
     sql = (
         f"INSERT INTO {table} ({names}) SELECT {names} "  # noqa: S608
