@@ -1,0 +1,36 @@
+"""The API's JSON parser: DRF's, with one decoder shared by every request."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import IO, Any
+
+from django.conf import settings
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+from rest_framework.utils.json import strict_constant
+
+# NaN and Infinity are refused, as with DRF's STRICT_JSON (its default).
+_DECODER = json.JSONDecoder(parse_constant=strict_constant)
+
+
+class JSONParser(parsers.JSONParser):
+    """Reads the body as DRF's JSONParser does, to the same data and the same errors.
+
+    DRF's builds a new decoder for every request (a `parse_constant` argument to
+    `json.load` does) and decodes the body through a codecs stream reader; a posted lead
+    paid about 10 µs for that, four times the parse itself.
+    """
+
+    def parse(
+        self,
+        stream: IO[bytes],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
+        try:
+            return _DECODER.decode(stream.read().decode(encoding))
+        except ValueError as exc:  # invalid JSON or invalid text in the encoding
+            raise ParseError(f"JSON parse error - {exc}") from exc
