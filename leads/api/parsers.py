@@ -19,8 +19,8 @@ class JSONParser(parsers.JSONParser):
     """Reads the body as DRF's JSONParser does, to the same data and the same errors.
 
     DRF's builds a new decoder for every request (a `parse_constant` argument to
-    `json.load` does) and decodes the body through a codecs stream reader; a posted lead
-    paid about 10 µs for that, four times the parse itself.
+    `json.load` does) and decodes the body through a codecs stream reader: reading a posted
+    lead's body took it 5 µs, measured alone, against 1 µs for this one.
     """
 
     def parse(
